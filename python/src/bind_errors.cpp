@@ -1,0 +1,45 @@
+// The engine's exception hierarchy mapped to Python in one place:
+// ScenarioError -> crmsim._core.ScenarioError (a ValueError),
+// UsageError    -> crmsim._core.UsageError (a RuntimeError),
+// other crmsim::Error -> crmsim._core.EngineError (a RuntimeError).
+// The crmsim package re-raises them as its own public exception types.
+#include <pybind11/gil_safe_call_once.h>
+#include <pybind11/pybind11.h>
+
+#include "bindings.hpp"
+#include "crmsim/errors.hpp"
+
+namespace py = pybind11;
+
+namespace crmsim::bindings {
+namespace {
+
+// Stored the way pybind11 recommends so that interpreter shutdown does not
+// destroy Python objects after the interpreter is gone.
+PYBIND11_CONSTINIT py::gil_safe_call_once_and_store<py::object> scenario_error;
+PYBIND11_CONSTINIT py::gil_safe_call_once_and_store<py::object> usage_error;
+PYBIND11_CONSTINIT py::gil_safe_call_once_and_store<py::object> engine_error;
+
+}  // namespace
+
+void register_errors(py::module_& m) {
+  scenario_error.call_once_and_store_result(
+      [&] { return py::exception<ScenarioError>(m, "ScenarioError", PyExc_ValueError); });
+  usage_error.call_once_and_store_result(
+      [&] { return py::exception<UsageError>(m, "UsageError", PyExc_RuntimeError); });
+  engine_error.call_once_and_store_result(
+      [&] { return py::exception<Error>(m, "EngineError", PyExc_RuntimeError); });
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ScenarioError& e) {
+      py::set_error(scenario_error.get_stored(), e.what());
+    } catch (const UsageError& e) {
+      py::set_error(usage_error.get_stored(), e.what());
+    } catch (const Error& e) {
+      py::set_error(engine_error.get_stored(), e.what());
+    }
+  });
+}
+
+}  // namespace crmsim::bindings
