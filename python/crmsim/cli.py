@@ -1,0 +1,132 @@
+"""The ``crmsim`` command line: run and validate scenarios.
+
+Exit codes: 0 success, 1 the run failed (e.g. the output could not be
+written), 2 a user error (bad scenario, bad option; nothing was run or
+written), 130 interrupted with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from . import _core
+from .errors import ScenarioError
+from .run import check_run_arguments, run
+from .scenario import Scenario
+
+__all__ = ["main", "build_parser"]
+
+#: Output formats by file extension.
+OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet"}
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``crmsim`` command."""
+    parser = argparse.ArgumentParser(
+        prog="crmsim",
+        description="Customer-lifecycle simulation for campaign and channel what-if planning.")
+    parser.add_argument("--version", action="version",
+                        version=f"crmsim {_core.__version__} (commit {_core.git_commit})")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run_cmd = commands.add_parser(
+        "run", help="simulate a scenario and print a summary",
+        description="Simulate a scenario file and print a summary of the run.")
+    run_cmd.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    run_cmd.add_argument("--days", type=int, metavar="N",
+                         help="horizon in days (default: the scenario's days)")
+    run_cmd.add_argument("--seed", type=int, default=0, metavar="S",
+                         help="random seed, 0 to 2**64-1 (default: 0)")
+    run_cmd.add_argument("--threads", type=int, metavar="T",
+                         help="worker threads (default: all cores; results do not depend on it)")
+    run_cmd.add_argument("--population", type=int, metavar="N",
+                         help="rescale the total market to N people (keeps the segment mix)")
+    run_cmd.add_argument("--out", metavar="FILE",
+                         help="write the daily KPIs to FILE.csv or FILE.parquet")
+    run_cmd.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                         help="show a progress bar on stderr (default: when stderr is a terminal)")
+
+    validate_cmd = commands.add_parser(
+        "validate", help="check scenario files without running them",
+        description="Check scenario files against the schema; print every problem found.")
+    validate_cmd.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                              help="scenario YAML file(s)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line with ``argv`` (default: sys.argv[1:]); returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args.scenarios)
+        return _run(args)
+    except ScenarioError as e:
+        for message in e.errors:
+            print(message, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("crmsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"crmsim: error: {message}", file=sys.stderr)
+    return code
+
+
+def _validate(paths: list[str]) -> int:
+    code = EXIT_OK
+    for path in paths:
+        try:
+            sc = Scenario.load(path)
+        except ScenarioError as e:
+            for message in e.errors:
+                print(message, file=sys.stderr)
+            code = EXIT_USAGE
+            continue
+        n = len(sc.segments)
+        print(f"{path}: OK ({n} segment{'s' if n != 1 else ''}, {sc.population:,} people, "
+              f"{sc.days:,} days)")
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Everything that can be checked is checked before the (possibly long) run.
+    try:
+        check_run_arguments(args.seed, args.days, args.threads, args.population)
+    except (TypeError, ValueError) as e:
+        return _fail(str(e))
+    out_format = None
+    if args.out is not None:
+        out_format = OUTPUT_FORMATS.get(os.path.splitext(args.out)[1].lower())
+        if out_format is None:
+            return _fail(f"--out must end in {' or '.join(OUTPUT_FORMATS)}, got {args.out!r}")
+        folder = os.path.dirname(os.path.abspath(args.out))
+        if not os.path.isdir(folder):
+            return _fail(f"--out: folder {folder!r} does not exist")
+    scenario = Scenario.load(args.scenario)
+    if args.population is not None and args.population < len(scenario.segments):
+        return _fail(f"--population must be at least the number of segments "
+                     f"({len(scenario.segments)}), got {args.population}")
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+
+    result = run(scenario, seed=args.seed, days=args.days, threads=args.threads,
+                 population=args.population, progress=progress)
+    print(result.summary(), end="")
+    if args.out is not None:
+        try:
+            if out_format == "csv":
+                result.to_csv(args.out)
+            else:
+                result.to_parquet(args.out)
+        except OSError as e:
+            return _fail(f"cannot write {args.out}: {e.strerror or e}", EXIT_FAILED)
+        print(f"wrote {args.out} ({result.days + 1:,} rows: days 0 to {result.days:,})",
+              file=sys.stderr)
+    return EXIT_OK

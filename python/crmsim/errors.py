@@ -1,0 +1,38 @@
+"""Public exception types of crmsim.
+
+Every error a user can cause on purpose (a bad scenario file, a bad argument)
+is a :class:`CrmsimError`, so that callers and the CLI can tell user errors
+from bugs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["CrmsimError", "ScenarioError"]
+
+
+class CrmsimError(Exception):
+    """Base class of the errors crmsim raises on purpose."""
+
+
+class ScenarioError(CrmsimError, ValueError):
+    """A scenario that cannot be run.
+
+    ``errors`` lists every problem found, one message each, in the form
+    ``"baseline.yaml: segments[1].churn.annual_rate: must be between 0 and 1, got 1.7"``;
+    ``str(error)`` is those messages, one per line. It is a ValueError so that
+    code catching bad values in general catches it too.
+    """
+
+    def __init__(self, errors: Iterable[str] | str):
+        messages = [errors] if isinstance(errors, str) else list(errors)
+        if not messages:
+            # An error with nothing in it would hide the bug that raised it.
+            raise ValueError("ScenarioError needs at least one message")
+        self.errors: list[str] = messages
+        super().__init__("\n".join(messages))
+
+    def __reduce__(self):
+        # Pickle (e.g. across Dask workers) with the message list, not the joined text.
+        return (type(self), (self.errors,))

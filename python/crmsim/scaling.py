@@ -1,0 +1,59 @@
+"""Rescaling a scenario's population while keeping its segment mix and state shares."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["largest_remainder", "scale_segments"]
+
+
+def largest_remainder(weights: Sequence[int], total: int) -> list[int]:
+    """Splits ``total`` into integers proportional to ``weights`` (Hamilton's method).
+
+    Each share is rounded down, then the units left over go to the largest
+    fractional parts (ties to the earlier weight), so the parts add up to
+    ``total`` exactly. Integer arithmetic only: exact for any size.
+    """
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        return [0] * len(weights)
+    floors = [w * total // weight_sum for w in weights]
+    remainders = [w * total % weight_sum for w in weights]
+    left = total - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
+
+
+def _scaled_markets(markets: Sequence[int], population: int) -> list[int]:
+    sizes = largest_remainder(markets, population)
+    # A segment must keep at least one person; take them from the largest segments.
+    for i, size in enumerate(sizes):
+        if size == 0:
+            donor = max(range(len(sizes)), key=lambda j: (sizes[j], -j))
+            sizes[donor] -= 1
+            sizes[i] = 1
+    return sizes
+
+
+def scale_segments(segments: list[dict], population: int) -> None:
+    """Rescales ``market_size`` and ``initial`` of defaults-filled segments in place.
+
+    The markets add up to ``population`` exactly; each segment keeps at least
+    one person and its initial customers keep their share of the segment
+    (rounded to the nearest person, never above the new market size).
+    ``population`` must be at least the number of segments.
+    """
+    old = [seg["market_size"] for seg in segments]
+    new = _scaled_markets(old, population)
+    for seg, m_old, m_new in zip(segments, old, new):
+        initial = seg["initial"]
+        names = list(initial)
+        counts = [initial[k] for k in names]
+        placed = sum(counts)
+        # Nearest integer of placed * m_new / m_old, computed exactly.
+        target = min(m_new, (2 * placed * m_new + m_old) // (2 * m_old))
+        for name, count in zip(names, largest_remainder(counts, target)):
+            initial[name] = count
+        seg["market_size"] = m_new

@@ -1,0 +1,124 @@
+"""Validation of raw scenario data: the JSON Schema first, then the checks a schema cannot state.
+
+Every problem is collected, so a planner fixes a file in one round instead
+of one error per run.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ._messages import Path, format_path, path_sort_key, schema_error_messages, show
+from .schema import load_schema
+
+__all__ = ["problems", "MAX_TOTAL_MARKET", "STATE_FIELDS"]
+
+#: Agent ids are 32-bit counters of the engine's random number generator.
+MAX_TOTAL_MARKET = 4_294_967_295
+
+#: Fields of a segment's ``initial`` block, in lifecycle order.
+STATE_FIELDS = ("lead", "new", "active", "developed", "at_risk", "lapsed")
+
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+_validator = None
+
+
+def _schema_validator():
+    # jsonschema is imported on first use: `import crmsim` stays fast.
+    global _validator
+    if _validator is None:
+        import jsonschema
+
+        _validator = jsonschema.Draft202012Validator(load_schema())
+    return _validator
+
+
+def problems(data: Any) -> list[str]:
+    """All problems of raw scenario data, as ``"path: message"`` strings sorted by field path.
+
+    ``data`` is what the YAML file holds (or the dict a caller passes); an
+    empty list means the scenario is valid.
+    """
+    found: dict[Path, list[str]] = {}
+    for error in _schema_validator().iter_errors(data):
+        for path, message in schema_error_messages(error):
+            found.setdefault(path, []).append(message)
+    for path, message in _semantic_problems(data, schema_paths=set(found)):
+        found.setdefault(path, []).append(message)
+    out = []
+    for path in sorted(found, key=path_sort_key):
+        where = format_path(path)
+        for message in sorted(set(found[path])):
+            out.append(f"{where}: {message}" if where else message)
+    return out
+
+
+def _semantic_problems(data: Any, schema_paths: set[Path]) -> Iterator[tuple[Path, str]]:
+    """Checks across fields; each looks only at parts that are well-typed, so all run at once."""
+    for path, value in _walk(data):
+        if isinstance(value, float) and not math.isfinite(value) and path not in schema_paths:
+            yield path, f"must be a finite number, got {show(value)}"
+    if not isinstance(data, dict):
+        return
+    yield from _start_date_problems(data.get("start_date"))
+    segments = data.get("segments")
+    if isinstance(segments, list):
+        yield from _segment_problems(segments)
+
+
+def _start_date_problems(value: Any) -> Iterator[tuple[Path, str]]:
+    # The schema checks the shape YYYY-MM-DD; only the calendar can say 2027-02-30 is wrong.
+    if isinstance(value, str) and _DATE_SHAPE.fullmatch(value):
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            yield ("start_date",), f"must be a calendar date (YYYY-MM-DD), got {show(value)}"
+
+
+def _is_count(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _segment_problems(segments: list) -> Iterator[tuple[Path, str]]:
+    first_index: dict[str, int] = {}
+    total = 0
+    for i, seg in enumerate(segments):
+        if not isinstance(seg, dict):
+            continue
+        name = seg.get("name")
+        if isinstance(name, str):
+            if name in first_index:
+                first = first_index[name]
+                yield ("segments", i, "name"), (
+                    f"duplicate segment name {name!r}, already used by segments[{first}]")
+            else:
+                first_index[name] = i
+        market = seg.get("market_size")
+        if not _is_count(market):
+            continue
+        total += market
+        initial = seg.get("initial", {})
+        if isinstance(initial, dict):
+            counts = [initial.get(k, 0) for k in STATE_FIELDS]
+            if all(_is_count(c) and c >= 0 for c in counts) and sum(counts) > market:
+                yield ("segments", i, "initial"), (
+                    f"must add up to at most market_size ({market}), got {sum(counts)}")
+    if total > MAX_TOTAL_MARKET:
+        yield ("segments",), (
+            f"market sizes must add up to at most {MAX_TOTAL_MARKET} people, got {total}")
+
+
+def _walk(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+    """Every (path, value) in nested dicts and lists, depth first."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            yield from _walk(sub, (*path, key))
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            yield from _walk(sub, (*path, i))

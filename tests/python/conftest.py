@@ -1,0 +1,55 @@
+"""Shared fixtures: paths, a small valid scenario, and small runs of the baseline."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+import crmsim
+
+ROOT = Path(__file__).resolve().parents[2]
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+#: A small valid scenario as YAML text: two segments, most fields left to defaults.
+SMALL_YAML = """\
+name: Small test market
+start_date: 2027-01-01
+days: 30
+segments:
+  - name: young
+    market_size: 1000
+    initial: {new: 20, active: 200, lapsed: 10}
+    acquisition: {innovation_per_year: 0.05, imitation_per_year: 0.4, enquiry_share: 0.5}
+    churn: {annual_rate: 0.3, polarization: 0.3}
+    purchases: {per_year: 12, spend_mean: 15.0}
+  - name: old
+    market_size: 500
+    acquisition: {innovation_per_year: 0.02, imitation_per_year: 0.2}
+    churn: {annual_rate: 0.2}
+    purchases: {per_year: 12, spend_mean: 10.0}
+    problems: {per_year: 1.0}
+"""
+
+
+@pytest.fixture
+def small_dict() -> dict:
+    """SMALL_YAML as a dict (start_date as text), fresh for each test."""
+    import yaml
+
+    d = yaml.safe_load(SMALL_YAML)
+    d["start_date"] = d["start_date"].isoformat()
+    return copy.deepcopy(d)
+
+
+@pytest.fixture(scope="session")
+def baseline() -> crmsim.Scenario:
+    """The shipped baseline scenario, full size."""
+    return crmsim.Scenario.load(BASELINE)
+
+
+@pytest.fixture(scope="session")
+def small_run() -> crmsim.Result:
+    """The baseline at 5,000 people for 60 days, seed 1: quick, every flow present."""
+    return crmsim.run(BASELINE, seed=1, days=60, population=5000)
