@@ -6,7 +6,8 @@
 //   word 2: the acquisition route (enquiry or direct)
 // Only a purchase opens a second stream (for its count and spend), so the
 // common case of "nothing happens today" costs one Philox call and a few
-// comparisons.
+// comparisons. Campaign effects and measurement windows are looked up only
+// for the agents that carry them.
 #include "lifecycle_pass.hpp"
 
 #include <cmath>
@@ -44,104 +45,195 @@ Pick pick_event(double pos, double h_churn, double h_second, double h_problem) {
   return Pick::churn;
 }
 
-struct AgentRef {
-  AgentArrays& a;
-  std::size_t i;
-  std::int32_t day;
-  int seg;
-  KpiRow& tally;
+/// The campaign effect running for an agent today, if any.
+struct Effect {
+  const CampaignPlan* plan = nullptr;
+  double churn_factor = 1.0;
+  double discount_share = 0.0;
+};
+
+class Agent {
+ public:
+  Agent(const DayContext& ctx, AgentArrays& a, std::size_t i, ChunkTallies& tally)
+      : ctx_(ctx), a_(a), i_(i), seg_(a.segment[i]), tally_(tally) {}
+
+  int segment() const { return seg_; }
 
   void move_to(State s, Kpi flow) const {
-    a.state[i] = s;
-    a.state_since[i] = day;
-    ++tally.at(seg, flow);
+    a_.state[i_] = s;
+    a_.state_since[i_] = ctx_.day;
+    ++tally_.segments.at(seg_, flow);
   }
 
   void become_customer(bool via_enquiry) const {
-    a.acquired_day[i] = day;
-    a.products[i] = 1;
-    a.flags[i] = static_cast<std::uint8_t>(
-        via_enquiry ? (a.flags[i] | agent_flags::via_enquiry)
-                    : (a.flags[i] & ~agent_flags::via_enquiry));
+    a_.acquired_day[i_] = ctx_.day;
+    a_.last_purchase_day[i_] = ctx_.day;
+    a_.products[i_] = 1;
+    auto f = a_.flags[i_];
+    f = static_cast<std::uint8_t>(via_enquiry ? (f | agent_flags::via_enquiry)
+                                              : (f & ~(agent_flags::via_enquiry | agent_flags::via_campaign)));
+    f = static_cast<std::uint8_t>(f & ~agent_flags::won_back);
+    a_.flags[i_] = f;
+    if (via_enquiry && (f & agent_flags::via_campaign)) {
+      ++tally_.segments.at(seg_, Kpi::campaign_acquisitions);
+    }
     move_to(State::new_customer, Kpi::acquisitions);
+    converted_if(CampaignType::acquisition);
+    converted_if(CampaignType::win_back);
   }
-};
 
-void buy(const DayContext& ctx, const SegmentRates& r, const AgentRef& ref, State s,
-         std::uint32_t word) {
-  const double rate = ref.a.purchase_rate[ref.i];
-  if (!(rate > 0.0)) return;
-  const double p_any = daily_probability(rate);
-  if (word >= probability_threshold(p_any)) return;
-  DrawStream draws(ctx.seed, Purpose::purchases, static_cast<std::uint32_t>(ref.i),
-                   static_cast<std::uint32_t>(ctx.day));
-  const int n = purchases_given_any(rate, p_any, draws.uniform());
-  const double factor = s == State::developed ? r.developed_spend_multiplier : 1.0;
-  std::int64_t cents = 0;
-  if (r.spend_scale > 0.0) {
-    for (int k = 0; k < n; ++k) {
-      cents += std::llround(draws.gamma(r.spend_shape) * r.spend_scale * factor * 100.0);
+  /// Marks the measurement assignment converted when its campaign is of `type`.
+  void converted_if(CampaignType type) const {
+    const int c = a_.assigned[i_];
+    if (c != 0 && ctx_.campaigns[c - 1].type == type) {
+      a_.flags[i_] = static_cast<std::uint8_t>(a_.flags[i_] | agent_flags::converted);
     }
   }
-  ref.a.revenue_cents[ref.i] += cents;
-  ref.tally.at(ref.seg, Kpi::purchases) += n;
-  ref.tally.at(ref.seg, Kpi::revenue_cents) += cents;
-}
 
-void customer_event(const SegmentRates& r, const AgentRef& ref, State s, std::uint32_t word,
-                    int welcome_days) {
-  const double h_churn =
-      static_cast<double>(ref.a.churn_hazard[ref.i]) * r.churn_multiplier[static_cast<int>(s)];
-  double h_second = 0.0;  // development when active, recovery when at risk
-  double h_problem = r.problems_per_day;
-  if (s == State::active) h_second = r.development_per_day;
-  if (s == State::at_risk) {
-    h_second = r.recovery_per_day;
-    h_problem = 0.0;
+  Effect effect() const {
+    Effect e;
+    const int c = a_.effect_campaign[i_];
+    if (c == 0) return e;
+    if (ctx_.day > a_.effect_until[i_]) {
+      a_.effect_campaign[i_] = 0;  // ran out: the common case stays a single byte test
+      return e;
+    }
+    e.plan = &ctx_.campaigns[c - 1];
+    const int since_start = ctx_.day - (a_.effect_until[i_] - e.plan->effect_span + 1);
+    if (since_start < e.plan->churn_days) e.churn_factor = e.plan->churn_factor;
+    if (since_start < e.plan->discount_days) e.discount_share = e.plan->discount_share;
+    return e;
   }
-  const double total = h_churn + h_second + h_problem;
-  const double p = daily_probability(total);
-  if (word >= probability_threshold(p)) return;
-  const double pos = to_open_unit(word) / p * total;
-  switch (pick_event(pos, h_churn, h_second, h_problem)) {
-    case Pick::churn:
-      ref.a.products[ref.i] = 0;
-      ref.move_to(State::lapsed, Kpi::defections);
-      break;
-    case Pick::problem:
-      ref.move_to(State::at_risk, Kpi::problems);
-      break;
-    case Pick::second:
-      if (s == State::active) {
-        ref.a.products[ref.i] = 2;
-        ref.move_to(State::developed, Kpi::developments);
-      } else {
-        const bool in_welcome = ref.day - ref.a.acquired_day[ref.i] < welcome_days;
-        const State back = ref.a.products[ref.i] >= 2 ? State::developed
-                           : in_welcome               ? State::new_customer
-                                                      : State::active;
-        ref.move_to(back, Kpi::recoveries);
+
+  void buy(const SegmentRates& r, State s, std::uint32_t word, const Effect& effect) const {
+    const double rate = a_.purchase_rate[i_];
+    if (!(rate > 0.0)) return;
+    const double p_any = daily_probability(rate);
+    if (word >= probability_threshold(p_any)) return;
+    DrawStream draws(ctx_.seed, Purpose::purchases, static_cast<std::uint32_t>(i_),
+                     static_cast<std::uint32_t>(ctx_.day));
+    const int n = purchases_given_any(rate, p_any, draws.uniform());
+    const double factor = s == State::developed ? r.developed_spend_multiplier : 1.0;
+    std::int64_t cents = 0;
+    if (r.spend_scale > 0.0) {
+      for (int k = 0; k < n; ++k) {
+        cents += std::llround(draws.gamma(r.spend_shape) * r.spend_scale * factor * 100.0);
       }
-      break;
+    }
+    if (effect.discount_share > 0.0) {
+      const auto discount = static_cast<std::int64_t>(std::llround(static_cast<double>(cents) * effect.discount_share));
+      cents -= discount;
+      const std::int64_t micros = discount * 10000;
+      tally_.campaigns.at(static_cast<int>(effect.plan->index), CampaignKpi::discount_cost_micros) += micros;
+      tally_.segments.at(seg_, Kpi::marketing_cost_micros) += micros;
+      tally_.tiers.at(tier_group(s), TierKpi::marketing_cost_micros) += micros;
+    }
+    a_.revenue_cents[i_] += cents;
+    a_.last_purchase_day[i_] = ctx_.day;
+    if (a_.assigned[i_] != 0) a_.window_revenue_cents[i_] += static_cast<std::int32_t>(cents);
+    tally_.segments.at(seg_, Kpi::purchases) += n;
+    tally_.segments.at(seg_, Kpi::revenue_cents) += cents;
+    tally_.tiers.at(tier_group(s), TierKpi::revenue_cents) += cents;
   }
-}
+
+  void customer_event(const SegmentRates& r, State s, std::uint32_t word,
+                      const Effect& effect) const {
+    const double h_churn = static_cast<double>(a_.churn_hazard[i_]) *
+                           r.churn_multiplier[static_cast<int>(s)] * effect.churn_factor;
+    double h_second = 0.0;  // development when active, recovery when at risk
+    double h_problem = r.problems_per_day;
+    if (s == State::active) h_second = r.development_per_day;
+    if (s == State::at_risk) {
+      h_second = r.recovery_per_day;
+      h_problem = 0.0;
+    }
+    const double total = h_churn + h_second + h_problem;
+    const double p = daily_probability(total);
+    if (word >= probability_threshold(p)) return;
+    const double pos = to_open_unit(word) / p * total;
+    switch (pick_event(pos, h_churn, h_second, h_problem)) {
+      case Pick::churn:
+        a_.products[i_] = 0;
+        a_.effect_campaign[i_] = 0;
+        move_to(State::lapsed, Kpi::defections);
+        break;
+      case Pick::problem:
+        move_to(State::at_risk, Kpi::problems);
+        break;
+      case Pick::second:
+        if (s == State::active) {
+          a_.products[i_] = 2;
+          move_to(State::developed, Kpi::developments);
+          converted_if(CampaignType::cross_sell);
+        } else {
+          const bool in_welcome = ctx_.day - a_.acquired_day[i_] < ctx_.lifecycle.welcome_days;
+          const State back = a_.products[i_] >= 2 ? State::developed
+                             : in_welcome          ? State::new_customer
+                                                   : State::active;
+          move_to(back, Kpi::recoveries);
+          converted_if(CampaignType::service_recovery);
+        }
+        break;
+    }
+  }
+
+  /// Closes the measurement window when it has run its length (or the run ends).
+  void close_measurement() const {
+    const int c = a_.assigned[i_];
+    if (c == 0) return;
+    const CampaignPlan& plan = ctx_.campaigns[c - 1];
+    if (ctx_.day - a_.assigned_day[i_] < plan.measurement_days && ctx_.day < ctx_.horizon) return;
+    // Retention-type campaigns convert by keeping the customer.
+    const bool keeps = plan.type == CampaignType::retention || plan.type == CampaignType::welcome;
+    const bool converted = keeps ? is_customer(a_.state[i_])
+                                 : (a_.flags[i_] & agent_flags::converted) != 0;
+    const bool holdout = (a_.flags[i_] & agent_flags::holdout) != 0;
+    const std::int64_t revenue = a_.window_revenue_cents[i_];
+    const int id = c - 1;
+    auto& t = tally_.campaigns;
+    ++t.at(id, holdout ? CampaignKpi::holdout_measured : CampaignKpi::treated_measured);
+    if (converted) ++t.at(id, holdout ? CampaignKpi::holdout_converted : CampaignKpi::treated_converted);
+    t.at(id, holdout ? CampaignKpi::holdout_revenue_cents : CampaignKpi::treated_revenue_cents) += revenue;
+    tally_.campaign_revenue_sq.at(id, holdout ? 1 : 0) += static_cast<__int128>(revenue) * revenue;
+    a_.assigned[i_] = 0;
+    a_.flags[i_] = static_cast<std::uint8_t>(a_.flags[i_] & ~(agent_flags::holdout | agent_flags::converted));
+  }
+
+  void count_end_of_day() const {
+    const State s = a_.state[i_];
+    ++tally_.segments.at(seg_, static_cast<Kpi>(s));
+    if (is_customer(s)) ++tally_.tiers.at(tier_group(s), TierKpi::customers);
+  }
+
+ private:
+  int tier_group(State s) const {
+    return seg_ * ctx_.tiers->tiers +
+           ctx_.tiers->tier_of(seg_, s == State::developed, a_.purchase_rate[i_]);
+  }
+
+  const DayContext& ctx_;
+  AgentArrays& a_;
+  std::size_t i_;
+  int seg_;
+  ChunkTallies& tally_;
+};
 
 }  // namespace
 
 void lifecycle_pass(const DayContext& ctx, AgentArrays& a, std::size_t begin, std::size_t end,
-                    KpiRow& tally) {
+                    ChunkTallies& tally) {
   const auto& life = ctx.lifecycle;
   const auto day_word = static_cast<std::uint32_t>(ctx.day);
   for (std::size_t i = begin; i < end; ++i) {
-    const int seg = a.segment[i];
+    const Agent agent(ctx, a, i, tally);
+    const int seg = agent.segment();
     const SegmentRates& r = ctx.rates[seg];
     const State s = a.state[i];
-    const AgentRef ref{a, i, ctx.day, seg, tally};
 
     if (s == State::lapsed) {
       // No randomness: the win-back window simply runs out.
       if (ctx.day - a.state_since[i] >= life.winback_window_days) {
-        ref.move_to(State::prospect, Kpi::returns_to_market);
+        agent.move_to(State::prospect, Kpi::returns_to_market);
       }
     } else {
       const PhiloxBlock w =
@@ -150,47 +242,60 @@ void lifecycle_pass(const DayContext& ctx, AgentArrays& a, std::size_t begin, st
         case State::prospect:
           if (w[0] < ctx.acquisition_threshold[seg]) {
             if (w[2] < r.enquiry_threshold) {
-              ref.move_to(State::lead, Kpi::enquiries);
+              a.flags[i] = static_cast<std::uint8_t>(a.flags[i] & ~agent_flags::via_campaign);
+              agent.move_to(State::lead, Kpi::enquiries);
             } else {
-              ref.become_customer(false);
+              agent.become_customer(false);
             }
           }
           break;
         case State::lead:
           // A lead opened on day d may convert on days d+1 .. d+window.
           if (ctx.day - a.state_since[i] > life.enquiry_window_days) {
-            ref.move_to(State::prospect, Kpi::lead_expiries);
+            agent.move_to(State::prospect, Kpi::lead_expiries);
           } else if (w[0] < r.lead_conversion_threshold) {
-            ++tally.at(seg, Kpi::lead_conversions);
-            ref.become_customer(true);
+            ++tally.segments.at(seg, Kpi::lead_conversions);
+            agent.become_customer(true);
           }
           break;
-        case State::new_customer:
-          buy(ctx, r, ref, s, w[1]);
+        case State::new_customer: {
+          const Effect effect = agent.effect();
+          agent.buy(r, s, w[1], effect);
           // Completing the welcome period is the day's event for this agent.
           if (ctx.day - a.acquired_day[i] >= life.welcome_days) {
-            ref.move_to(State::active, Kpi::welcomed);
+            agent.move_to(State::active, Kpi::welcomed);
           } else {
-            customer_event(r, ref, s, w[0], life.welcome_days);
+            agent.customer_event(r, s, w[0], effect);
           }
           break;
+        }
         case State::active:
         case State::developed:
-        case State::at_risk:
-          buy(ctx, r, ref, s, w[1]);
-          customer_event(r, ref, s, w[0], life.welcome_days);
+        case State::at_risk: {
+          const Effect effect = agent.effect();
+          agent.buy(r, s, w[1], effect);
+          agent.customer_event(r, s, w[0], effect);
           break;
+        }
         case State::lapsed:
           break;
       }
     }
-    ++tally.at(seg, static_cast<Kpi>(a.state[i]));
+    agent.close_measurement();
+    agent.count_end_of_day();
   }
 }
 
-void count_states(const AgentArrays& a, std::size_t begin, std::size_t end, KpiRow& tally) {
+void count_states(const AgentArrays& a, const TierBounds& tiers, std::size_t begin,
+                  std::size_t end, ChunkTallies& tally) {
   for (std::size_t i = begin; i < end; ++i) {
-    ++tally.at(a.segment[i], static_cast<Kpi>(a.state[i]));
+    const State s = a.state[i];
+    const int seg = a.segment[i];
+    ++tally.segments.at(seg, static_cast<Kpi>(s));
+    if (is_customer(s)) {
+      ++tally.tiers.at(seg * tiers.tiers + tiers.tier_of(seg, s == State::developed, a.purchase_rate[i]),
+                       TierKpi::customers);
+    }
   }
 }
 

@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
+#include "campaigns.hpp"
 #include "crmsim/agents.hpp"
 #include "crmsim/kpi.hpp"
 #include "crmsim/rates.hpp"
@@ -14,18 +16,40 @@ namespace crmsim::detail {
 /// What every agent sees on one day: read-only, shared by all chunks.
 struct DayContext {
   std::int32_t day = 0;                           ///< the day being simulated (1-based)
+  std::int32_t horizon = 0;                       ///< last day of the run
   std::uint64_t seed = 0;                         ///< run seed
   LifecycleParams lifecycle;                      ///< timers
   const SegmentRates* rates = nullptr;            ///< per segment
   const std::uint64_t* acquisition_threshold = nullptr;  ///< per segment: today's prospect acquisition probability, as a threshold
+  const CampaignPlan* campaigns = nullptr;        ///< per campaign (effects and measurement)
+  const TierBounds* tiers = nullptr;              ///< value tiers
+};
+
+/// One chunk's tallies of a day; added up in chunk order.
+struct ChunkTallies {
+  ChunkTallies(int segments, int campaigns, int tiers)
+      : segments(segments, kpi_count), campaigns(campaigns, campaign_kpi_count),
+        campaign_revenue_sq(campaigns, 2), tiers(segments * tiers, tier_kpi_count) {}
+  KpiRow segments;                       ///< per segment
+  Tally<std::int64_t> campaigns;         ///< per campaign
+  Tally<__int128> campaign_revenue_sq;   ///< per campaign: treated, holdout sum of squared window revenue (cents^2), exact
+  Tally<std::int64_t> tiers;             ///< per (segment, tier)
+  std::vector<std::vector<Candidate>> candidates;  ///< per running campaign, for targeting
+  void clear() {
+    segments.clear();
+    campaigns.clear();
+    campaign_revenue_sq.clear();
+    tiers.clear();
+  }
 };
 
 /// Advances agents [begin, end) by one day and tallies their flows and
-/// end-of-day states into `tally` (which the caller has cleared).
+/// end-of-day states (the caller has cleared `tally`).
 void lifecycle_pass(const DayContext& ctx, AgentArrays& agents, std::size_t begin, std::size_t end,
-                    KpiRow& tally);
+                    ChunkTallies& tally);
 
-/// Counts end-of-day states of agents [begin, end) into `tally`.
-void count_states(const AgentArrays& agents, std::size_t begin, std::size_t end, KpiRow& tally);
+/// Counts states and customers per tier of agents [begin, end).
+void count_states(const AgentArrays& agents, const TierBounds& tiers, std::size_t begin,
+                  std::size_t end, ChunkTallies& tally);
 
 }  // namespace crmsim::detail

@@ -105,6 +105,13 @@ void initialise_agents(const ScenarioSpec& spec, const std::vector<SegmentRates>
       case State::prospect:
         break;
     }
+    // Last purchase: an exponential wait back from day 0 at the agent's rate,
+    // so that "no purchase for N days" triggers do not all fire on day N.
+    if (is_customer(state)) {
+      const double back = rate > 0.0 ? -std::log(timers.uniform()) / rate : 1e9;
+      const double tenure = static_cast<double>(-agents.acquired_day[i]);
+      agents.last_purchase_day[i] = -static_cast<std::int32_t>(std::min(back, tenure));
+    }
   }
 }
 

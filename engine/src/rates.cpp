@@ -1,4 +1,5 @@
 // Per-year scenario parameters -> per-day engine rates.
+#include <algorithm>
 #include <cmath>
 
 #include "crmsim/rates.hpp"
@@ -9,8 +10,14 @@ std::vector<SegmentRates> derive_rates(const ScenarioSpec& spec) {
   std::vector<SegmentRates> all;
   all.reserve(spec.segments.size());
   const double window = static_cast<double>(spec.lifecycle.enquiry_window_days);
-  for (const auto& s : spec.segments) {
+  for (std::size_t index = 0; index < spec.segments.size(); ++index) {
+    const SegmentSpec& s = spec.segments[index];
     SegmentRates r;
+    // Proposition fit, neutral (0.5) without a proposition: see FitEffects.
+    const double fit_gap = proposition_fit(spec, static_cast<int>(index), s.proposition) - 0.5;
+    const double churn_fit = std::exp(-spec.fit_effects.churn * fit_gap);
+    const double spend_fit = std::max(0.0, 1.0 + spec.fit_effects.spend * fit_gap);
+    r.acquisition_fit = std::exp(spec.fit_effects.acquisition * fit_gap);
     r.innovation_per_day = s.acquisition.innovation_per_year / 365.0;
     r.imitation_per_day = s.acquisition.imitation_per_year / 365.0;
     r.enquiry_threshold = probability_threshold(s.acquisition.enquiry_share);
@@ -24,13 +31,14 @@ std::vector<SegmentRates> derive_rates(const ScenarioSpec& spec) {
     r.churn_multiplier[static_cast<int>(State::active)] = 1.0;
     r.churn_multiplier[static_cast<int>(State::developed)] = s.churn.developed_multiplier;
     r.churn_multiplier[static_cast<int>(State::at_risk)] = s.churn.at_risk_multiplier;
+    for (double& m : r.churn_multiplier) m *= churn_fit;
 
     r.development_per_day = s.development.per_year / 365.0;
     r.problems_per_day = s.problems.per_year / 365.0;
     r.recovery_per_day = 1.0 / s.problems.recovery_days_mean;
 
     r.spend_shape = s.purchases.spend_shape;
-    r.spend_scale = s.purchases.spend_mean / s.purchases.spend_shape;
+    r.spend_scale = s.purchases.spend_mean * spend_fit / s.purchases.spend_shape;
     r.developed_spend_multiplier = s.development.spend_multiplier;
     r.purchase_rate_shape = s.purchases.rate_shape;
     r.purchase_rate_scale = s.purchases.per_year / 365.0 / s.purchases.rate_shape;

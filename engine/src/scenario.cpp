@@ -1,10 +1,12 @@
 // The engine's own guard on scenario values (the Python layer checks first).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
 #include <string>
 
 #include "crmsim/errors.hpp"
+#include "crmsim/lifecycle.hpp"
 #include "crmsim/scenario.hpp"
 
 namespace crmsim {
@@ -38,7 +40,121 @@ void require_positive(double value, const std::string& field) {
   require(std::isfinite(value) && value > 0.0, field, "a finite number > 0", value);
 }
 
+void require_index(int value, std::size_t size, const std::string& field, const char* what) {
+  if (value < 0 || static_cast<std::size_t>(value) >= size) {
+    throw ScenarioError(field, std::string("must refer to one of the ") + std::to_string(size) +
+                                   " " + what + ", got index " + std::to_string(value));
+  }
+}
+
+void validate_marketing(const ScenarioSpec& spec) {
+  const std::size_t segments = spec.segments.size();
+  for (std::size_t i = 0; i < spec.propositions.size(); ++i) {
+    const auto& p = spec.propositions[i];
+    const std::string at = "propositions[" + std::to_string(i) + "].";
+    require_range(p.price_competitiveness, 0.0, 1.0, at + "price_competitiveness");
+    require_range(p.service_level, 0.0, 1.0, at + "service_level");
+    require_range(p.brand_strength, 0.0, 1.0, at + "brand_strength");
+    require_range(p.offer.discount_share, 0.0, 1.0, at + "offer.discount_share");
+    require_non_negative(p.offer.incentive, at + "offer.incentive");
+    require(p.offer.duration_days >= 0 && p.offer.duration_days <= 3650, at + "offer.duration_days",
+            "between 0 and 3650", p.offer.duration_days);
+  }
+  require_range(spec.fit_effects.acquisition, 0.0, 10.0, "fit_effects.acquisition");
+  require_range(spec.fit_effects.churn, 0.0, 10.0, "fit_effects.churn");
+  require_range(spec.fit_effects.spend, 0.0, 2.0, "fit_effects.spend");
+  require_range(spec.analytics.score_accuracy, 0.0, 1.0, "analytics.score_accuracy");
+  require(spec.contact_policy.max_contacts >= 0 && spec.contact_policy.max_contacts <= 16,
+          "contact_policy.max_contacts", "between 0 and 16", spec.contact_policy.max_contacts);
+  require(spec.contact_policy.window_days >= 1 && spec.contact_policy.window_days <= 3650,
+          "contact_policy.window_days", "between 1 and 3650", spec.contact_policy.window_days);
+  for (std::size_t t = 0; t < spec.value_tiers.size(); ++t) {
+    const std::string at = "value_tiers[" + std::to_string(t) + "].min_annual_value";
+    const double v = spec.value_tiers[t].min_annual_value;
+    require_non_negative(v, at);
+    if (t == 0) require(v == 0.0, at, "0 for the first tier", v);
+    if (t > 0) require(v > spec.value_tiers[t - 1].min_annual_value, at,
+                       "greater than the previous tier's", v);
+  }
+  for (std::size_t i = 0; i < spec.channels.size(); ++i) {
+    const auto& c = spec.channels[i];
+    const std::string at = "channels[" + std::to_string(i) + "].";
+    require_non_negative(c.cost_per_contact, at + "cost_per_contact");
+    require_non_negative(c.fixed_cost_per_wave, at + "fixed_cost_per_wave");
+    require_range(c.reach, 0.0, 1.0, at + "reach");
+    if (c.base_response.size() != segments) {
+      throw ScenarioError(at + "base_response", "must have one value per segment (" +
+                                                    std::to_string(segments) + "), got " +
+                                                    std::to_string(c.base_response.size()));
+    }
+    for (std::size_t s = 0; s < segments; ++s) {
+      require_range(c.base_response[s], 0.0, 1.0, at + "base_response[" + std::to_string(s) + "]");
+    }
+    require(c.capacity_per_day >= -1, at + "capacity_per_day", "-1 (unlimited) or at least 0",
+            static_cast<double>(c.capacity_per_day));
+    require_range(c.fatigue, 0.0, 100.0, at + "fatigue");
+    require_range(c.unsubscribe_probability, 0.0, 1.0, at + "unsubscribe_probability");
+    require_range(c.adstock_decay_per_day, 0.0, 1.0, at + "adstock_decay_per_day", false, true);
+  }
+  require(spec.campaigns.size() <= 254, "campaigns", "at most 254 campaigns",
+          static_cast<double>(spec.campaigns.size()));
+  const std::size_t tiers = std::max<std::size_t>(1, spec.value_tiers.size());
+  for (std::size_t i = 0; i < spec.campaigns.size(); ++i) {
+    const auto& c = spec.campaigns[i];
+    const std::string at = "campaigns[" + std::to_string(i) + "].";
+    if (c.name.empty()) throw ScenarioError(at + "name", "must not be empty");
+    require_index(c.channel, spec.channels.size(), at + "channel", "channels");
+    if (c.proposition != -1) {
+      require_index(c.proposition, spec.propositions.size(), at + "proposition", "propositions");
+    }
+    require(c.schedule.start_day >= 1, at + "schedule.start_day", "at least 1", c.schedule.start_day);
+    require(c.schedule.end_day == 0 || c.schedule.end_day >= c.schedule.start_day,
+            at + "schedule.end_day", "0 (the horizon) or at least start_day", c.schedule.end_day);
+    require(c.schedule.every_days >= 1, at + "schedule.every_days", "at least 1",
+            c.schedule.every_days);
+    require(c.trigger.days >= 0, at + "trigger.days", "at least 0", c.trigger.days);
+    require(c.targeting.states < (1u << state_count), at + "targeting.states",
+            "a mask of the 7 lifecycle states", c.targeting.states);
+    for (std::size_t k = 0; k < c.targeting.segments.size(); ++k) {
+      require_index(c.targeting.segments[k], segments,
+                    at + "targeting.segments[" + std::to_string(k) + "]", "segments");
+    }
+    for (std::size_t k = 0; k < c.targeting.value_tiers.size(); ++k) {
+      require_index(c.targeting.value_tiers[k], tiers,
+                    at + "targeting.value_tiers[" + std::to_string(k) + "]", "value tiers");
+    }
+    require_range(c.targeting.min_score, 0.0, 1.0, at + "targeting.min_score");
+    require_range(c.targeting.max_score, c.targeting.min_score, 1.0, at + "targeting.max_score");
+    require_range(c.effect.churn_reduction, 0.0, 1.0, at + "effect.churn_reduction");
+    require(c.effect.duration_days >= 0 && c.effect.duration_days <= 3650,
+            at + "effect.duration_days", "between 0 and 3650", c.effect.duration_days);
+    require_range(c.effect.direct_share, 0.0, 1.0, at + "effect.direct_share");
+    require_range(c.effect.brand_lift, 0.0, 1000.0, at + "effect.brand_lift");
+    require(c.budget == -1.0 || (std::isfinite(c.budget) && c.budget >= 0.0), at + "budget",
+            "-1 (unlimited) or a finite amount >= 0", c.budget);
+    require(c.max_contacts_per_day >= -1, at + "max_contacts_per_day",
+            "-1 (unlimited) or at least 0", static_cast<double>(c.max_contacts_per_day));
+    require_range(c.holdout_share, 0.0, 1.0, at + "holdout_share", false, true);
+    if (c.type == CampaignType::brand) {
+      require(c.holdout_share == 0.0, at + "holdout_share",
+              "0 for a brand campaign (its effect is market-wide)", c.holdout_share);
+    }
+    require(c.measurement_days >= 1 && c.measurement_days <= 3650, at + "measurement_days",
+            "between 1 and 3650", c.measurement_days);
+  }
+}
+
 }  // namespace
+
+double proposition_fit(const ScenarioSpec& spec, int segment, int proposition) {
+  if (proposition < 0) return 0.5;
+  const auto& needs = spec.segments[static_cast<std::size_t>(segment)].needs;
+  const auto& p = spec.propositions[static_cast<std::size_t>(proposition)];
+  const double weight = needs.price + needs.service + needs.brand;
+  if (!(weight > 0.0)) return 0.5;
+  return (needs.price * p.price_competitiveness + needs.service * p.service_level +
+          needs.brand * p.brand_strength) / weight;
+}
 
 std::int64_t market_total(const ScenarioSpec& spec) noexcept {
   std::int64_t total = 0;
@@ -103,10 +219,19 @@ void validate(const ScenarioSpec& spec) {
     require_non_negative(s.development.spend_multiplier, at + "development.spend_multiplier");
     require_range(s.problems.per_year, 0.0, 365.0, at + "problems.per_year");
     require_positive(s.problems.recovery_days_mean, at + "problems.recovery_days_mean");
+    require_non_negative(s.needs.price, at + "needs.price");
+    require_non_negative(s.needs.service, at + "needs.service");
+    require_non_negative(s.needs.brand, at + "needs.brand");
+    if (s.proposition != -1) {
+      require_index(s.proposition, spec.propositions.size(), at + "proposition", "propositions");
+    }
+    require_non_negative(s.cost_to_serve_per_year, at + "cost_to_serve_per_year");
+    require_range(s.gross_margin, 0.0, 1.0, at + "gross_margin");
   }
   // Agent ids are 32-bit counters of the random number generator.
   require(total <= std::int64_t{std::numeric_limits<std::uint32_t>::max()}, "segments",
           "a total market_size of at most 4294967295", static_cast<double>(total));
+  validate_marketing(spec);
 }
 
 }  // namespace crmsim

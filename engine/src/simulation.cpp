@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <string>
 
+#include "campaigns.hpp"
 #include "crmsim/errors.hpp"
 #include "lifecycle_pass.hpp"
 #include "population.hpp"
@@ -50,6 +51,13 @@ struct Simulation::Parallel {
   }
 };
 
+struct Simulation::Campaigns {
+  std::vector<detail::CampaignPlan> plans;
+  std::vector<detail::CampaignState> states;
+  detail::TierBounds tiers;
+  std::vector<detail::ChunkTallies> chunks;
+};
+
 namespace {
 
 int resolve_threads(int requested) {
@@ -64,6 +72,16 @@ std::size_t chunk_count(std::size_t agents, std::int64_t chunk_size) {
   return (agents + size - 1) / size;
 }
 
+int tier_count(const ScenarioSpec& spec) {
+  return std::max(1, static_cast<int>(spec.value_tiers.size()));
+}
+
+/// Contact days kept per agent: enough for the policy cap, and a few for
+/// fatigue when there is no cap.
+int contact_slots(const ScenarioSpec& spec) {
+  return std::max(4, spec.contact_policy.max_contacts);
+}
+
 }  // namespace
 
 Simulation::Simulation(ScenarioSpec spec, RunOptions options)
@@ -71,25 +89,49 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options)
       options_(options),
       threads_(resolve_threads(options.threads)),
       rates_(derive_rates(spec_)),
-      kpis_(spec_.days, static_cast<int>(spec_.segments.size())),
+      kpis_(spec_.days, static_cast<int>(spec_.segments.size()), kpi_count),
+      campaign_kpis_(spec_.days, static_cast<int>(spec_.campaigns.size()), campaign_kpi_count),
+      campaign_revenue_sq_(spec_.days, static_cast<int>(spec_.campaigns.size()), 2),
+      tier_kpis_(spec_.days, static_cast<int>(spec_.segments.size()) * tier_count(spec_),
+                 tier_kpi_count),
+      campaigns_(std::make_unique<Campaigns>()),
       parallel_(std::make_unique<Parallel>(threads_)) {
   options_.threads = threads_;
   const auto n = static_cast<std::size_t>(market_total(spec_));
   const int segments = static_cast<int>(spec_.segments.size());
-  chunk_tallies_.assign(chunk_count(n, options_.chunk_size), KpiRow(segments));
-  agents_.resize(n);
+  campaigns_->plans = detail::plan_campaigns(spec_, rates_);
+  campaigns_->states.assign(spec_.campaigns.size(), {});
+  campaigns_->tiers = detail::derive_tier_bounds(spec_, rates_);
+  campaigns_->chunks.assign(
+      chunk_count(n, options_.chunk_size),
+      detail::ChunkTallies(segments, static_cast<int>(spec_.campaigns.size()), tier_count(spec_)));
+  agents_.resize(n, contact_slots(spec_));
 
   const auto offsets = detail::segment_offsets(spec_);
   const auto chunk = static_cast<std::size_t>(options_.chunk_size);
   parallel_->for_each_chunk(n, chunk, [&](std::size_t c, std::size_t begin, std::size_t end) {
     detail::initialise_agents(spec_, rates_, offsets, options_.seed, agents_, begin, end);
-    chunk_tallies_[c].clear();
-    detail::count_states(agents_, begin, end, chunk_tallies_[c]);
+    campaigns_->chunks[c].clear();
+    detail::count_states(agents_, campaigns_->tiers, begin, end, campaigns_->chunks[c]);
   });
-  kpis_.set_row(0, reduce_chunks());
+  reduce_chunks(0);
 }
 
 Simulation::~Simulation() = default;
+
+int Simulation::tiers() const noexcept { return campaigns_->tiers.tiers; }
+
+std::vector<std::int64_t> Simulation::campaign_spent_micros() const {
+  std::vector<std::int64_t> spent;
+  for (const auto& s : campaigns_->states) spent.push_back(s.spent_micros);
+  return spent;
+}
+
+std::vector<double> Simulation::campaign_adstock() const {
+  std::vector<double> adstock;
+  for (const auto& s : campaigns_->states) adstock.push_back(s.adstock);
+  return adstock;
+}
 
 void Simulation::advance(int days) {
   if (days < 0 || days > horizon() - day_) {
@@ -101,44 +143,124 @@ void Simulation::advance(int days) {
 
 void Simulation::step() {
   const int today = day_ + 1;
+  auto& camp = *campaigns_;
+  const double market = static_cast<double>(market_total(spec_));
 
   // Phase 1, market update: yesterday's market-wide customer share drives
-  // today's imitation (well-mixed Bass).
+  // today's imitation (well-mixed Bass); brand adstock lifts innovation in
+  // the segments its campaigns target.
   std::int64_t customers = 0;
   for (Kpi k : {Kpi::new_customer, Kpi::active, Kpi::developed, Kpi::at_risk}) {
     customers += kpis_.total(day_, k);
   }
-  const double share =
-      static_cast<double>(customers) / static_cast<double>(market_total(spec_));
+  const double share = static_cast<double>(customers) / market;
+  std::vector<double> brand(rates_.size(), 1.0);
+  for (const auto& plan : camp.plans) {
+    if (plan.type != CampaignType::brand) continue;
+    const double lift = plan.brand_lift * camp.states[plan.index].adstock * 100.0;
+    for (std::size_t s = 0; s < rates_.size(); ++s) {
+      if (plan.segment_ok[s]) brand[s] += lift;
+    }
+  }
   std::vector<std::uint64_t> acquisition_threshold(rates_.size());
   for (std::size_t s = 0; s < rates_.size(); ++s) {
-    const double hazard = rates_[s].innovation_per_day + rates_[s].imitation_per_day * share;
+    const double hazard = (rates_[s].innovation_per_day * brand[s] +
+                           rates_[s].imitation_per_day * share) * rates_[s].acquisition_fit;
     acquisition_threshold[s] = probability_threshold(daily_probability(hazard));
+  }
+
+  for (auto& tally : camp.chunks) tally.clear();
+  const auto chunk = static_cast<std::size_t>(options_.chunk_size);
+
+  // Phase 2, campaigns.
+  std::vector<int> running;
+  for (const auto& plan : camp.plans) {
+    if (plan.runs_on(today)) running.push_back(static_cast<int>(plan.index));
+  }
+  if (!running.empty()) {
+    detail::TargetingContext target;
+    target.day = today;
+    target.seed = options_.seed;
+    target.plans = &camp.plans;
+    target.running = &running;
+    target.rates = &rates_;
+    target.tiers = &camp.tiers;
+    target.score_accuracy = spec_.analytics.score_accuracy;
+    target.policy_window_days = spec_.contact_policy.window_days;
+    parallel_->for_each_chunk(agents_.size(), chunk,
+                              [&](std::size_t c, std::size_t begin, std::size_t end) {
+                                auto& lists = camp.chunks[c].candidates;
+                                lists.assign(running.size(), {});
+                                detail::target_agents(target, agents_, begin, end, lists,
+                                                      camp.chunks[c].campaigns);
+                              });
+    // Candidates in chunk order are in agent order: the same list for any
+    // thread count.
+    std::vector<std::vector<detail::Candidate>> candidates(running.size());
+    for (auto& tally : camp.chunks) {
+      for (std::size_t k = 0; k < running.size(); ++k) {
+        candidates[k].insert(candidates[k].end(), tally.candidates[k].begin(),
+                             tally.candidates[k].end());
+        tally.candidates[k].clear();
+      }
+    }
+    detail::ContactContext contact;
+    contact.day = today;
+    contact.seed = options_.seed;
+    contact.spec = &spec_;
+    contact.rates = &rates_;
+    contact.tiers = &camp.tiers;
+    auto& first = camp.chunks.front();  // serial tallies join chunk 0's
+    detail::select_and_contact(contact, camp.plans, running, candidates, camp.states, agents_,
+                               {first.segments, first.campaigns, first.tiers});
   }
 
   // Phase 3, lifecycle pass over fixed chunks.
   detail::DayContext ctx;
   ctx.day = today;
+  ctx.horizon = horizon();
   ctx.seed = options_.seed;
   ctx.lifecycle = spec_.lifecycle;
   ctx.rates = rates_.data();
   ctx.acquisition_threshold = acquisition_threshold.data();
-  const auto chunk = static_cast<std::size_t>(options_.chunk_size);
+  ctx.campaigns = camp.plans.data();
+  ctx.tiers = &camp.tiers;
   parallel_->for_each_chunk(agents_.size(), chunk,
                             [&](std::size_t c, std::size_t begin, std::size_t end) {
-                              chunk_tallies_[c].clear();
-                              detail::lifecycle_pass(ctx, agents_, begin, end, chunk_tallies_[c]);
+                              detail::lifecycle_pass(ctx, agents_, begin, end, camp.chunks[c]);
                             });
 
-  // Phase 4, KPI reduction in chunk order.
-  kpis_.set_row(today, reduce_chunks());
+  // Phase 4, KPI reduction in chunk order, then brand carry-over for tomorrow.
+  reduce_chunks(today);
+  for (const auto& plan : camp.plans) {
+    if (plan.type != CampaignType::brand) continue;
+    const double decay = spec_.channels[static_cast<std::size_t>(plan.channel)].adstock_decay_per_day;
+    const auto delivered = campaign_kpis_.at(today, static_cast<int>(plan.index), CampaignKpi::delivered);
+    auto& state = camp.states[plan.index];
+    state.adstock = decay * state.adstock + static_cast<double>(delivered) / market;
+  }
   day_ = today;
 }
 
-KpiRow Simulation::reduce_chunks() const {
-  KpiRow total(static_cast<int>(spec_.segments.size()));
-  for (const auto& tally : chunk_tallies_) total.add(tally);
-  return total;
+void Simulation::reduce_chunks(int day) {
+  const int segments = static_cast<int>(spec_.segments.size());
+  const int campaigns = static_cast<int>(spec_.campaigns.size());
+  detail::ChunkTallies total(segments, campaigns, tiers());
+  for (const auto& tally : campaigns_->chunks) {
+    total.segments.add(tally.segments);
+    total.campaigns.add(tally.campaigns);
+    total.campaign_revenue_sq.add(tally.campaign_revenue_sq);
+    total.tiers.add(tally.tiers);
+  }
+  kpis_.set_row(day, total.segments);
+  campaign_kpis_.set_row(day, total.campaigns);
+  tier_kpis_.set_row(day, total.tiers);
+  // Exact integer sums, converted once: deterministic.
+  Tally<double> squares(campaigns, 2);
+  for (int c = 0; c < campaigns; ++c) {
+    for (int g = 0; g < 2; ++g) squares.at(c, g) = static_cast<double>(total.campaign_revenue_sq.at(c, g));
+  }
+  campaign_revenue_sq_.set_row(day, squares);
 }
 
 }  // namespace crmsim

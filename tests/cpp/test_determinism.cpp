@@ -18,12 +18,20 @@ struct Outcome {
 };
 
 Outcome run(std::uint64_t seed, int threads, std::int64_t chunk_size) {
-  crmsim::Simulation sim(crmsim::test::busy_scenario(100),
+  crmsim::Simulation sim(crmsim::test::with_campaigns(crmsim::test::busy_scenario(100)),
                          {.seed = seed, .threads = threads, .chunk_size = chunk_size});
   sim.run_to_end();
   const auto& k = sim.kpis();
   Outcome o;
-  o.kpis.assign(k.data(), k.data() + static_cast<std::size_t>(k.rows() * k.segments() * crmsim::kpi_count));
+  o.kpis.assign(k.data(), k.data() + static_cast<std::size_t>(k.rows() * k.groups() * k.columns()));
+  const auto& c = sim.campaign_kpis();
+  o.kpis.insert(o.kpis.end(), c.data(), c.data() + static_cast<std::size_t>(c.rows() * c.groups() * c.columns()));
+  const auto& t = sim.tier_kpis();
+  o.kpis.insert(o.kpis.end(), t.data(), t.data() + static_cast<std::size_t>(t.rows() * t.groups() * t.columns()));
+  const auto& q = sim.campaign_revenue_sq();
+  for (int i = 0; i < q.rows() * q.groups() * q.columns(); ++i) {
+    o.kpis.push_back(static_cast<std::int64_t>(q.data()[i]));
+  }
   o.revenue = sim.agents().revenue_cents;
   o.states = sim.agents().state;
   o.churn_hazard = sim.agents().churn_hazard;

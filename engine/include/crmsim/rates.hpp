@@ -36,19 +36,21 @@ struct SegmentRates {
   double imitation_per_day = 0.0;       ///< Bass q per day
   std::uint64_t enquiry_threshold = 0;  ///< word < threshold: acquisition starts as a lead
   std::uint64_t lead_conversion_threshold = 0;  ///< daily conversion probability of a lead, as a threshold
-  /// Churn hazard factor by state (0 for states that cannot defect).
+  /// Churn hazard factor by state (0 for states that cannot defect),
+  /// proposition fit included.
   std::array<double, state_count> churn_multiplier{};
   double development_per_day = 0.0;     ///< hazard active -> developed
   double problems_per_day = 0.0;        ///< hazard customer -> at_risk
   double recovery_per_day = 0.0;        ///< hazard at_risk -> recovered
   double spend_shape = 1.0;             ///< Gamma shape of spend per purchase
-  double spend_scale = 0.0;             ///< Gamma scale of spend per purchase, currency units
+  double spend_scale = 0.0;             ///< Gamma scale of spend per purchase, currency units (fit included)
   double developed_spend_multiplier = 1.0;  ///< spend factor of developed customers
   double purchase_rate_shape = 1.0;     ///< Gamma shape of purchase rates
   double purchase_rate_scale = 0.0;     ///< Gamma scale of purchase rates, per day
   double churn_beta_a = 0.0;            ///< Beta a of annual churn propensity (0: no heterogeneity)
   double churn_beta_b = 0.0;            ///< Beta b of annual churn propensity
   double churn_annual_rate = 0.0;       ///< mean annual churn propensity
+  double acquisition_fit = 1.0;         ///< acquisition factor from the segment's proposition fit
 };
 
 /// Rates for every segment of a scenario.

@@ -44,6 +44,8 @@ enum class Purpose : std::uint32_t {
   initial_state = 2,   ///< tenure and timers of the initial population
   lifecycle = 3,       ///< the daily lifecycle event (one uniform per agent-day)
   purchases = 4,       ///< purchase counts and spend
+  campaign_assignment = 5,  ///< holdout group, score noise and tie-break per (agent, campaign)
+  contact = 6,         ///< delivery, response and unsubscribe of one contact
 };
 
 /// The key for (seed, purpose): low seed word and purpose; the high seed word

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "crmsim/marketing.hpp"
+
 namespace crmsim {
 
 /// Initial number of people in each non-prospect state; the rest are prospects.
@@ -56,6 +58,13 @@ struct ProblemParams {
   double recovery_days_mean = 30.0; ///< mean days until an at-risk customer recovers, if not lost first
 };
 
+/// How much each need weighs for a segment (weights are normalised to sum 1).
+struct NeedsSpec {
+  double price = 1.0;    ///< weight of price competitiveness
+  double service = 1.0;  ///< weight of service level
+  double brand = 1.0;    ///< weight of brand strength
+};
+
 /// One customer segment.
 struct SegmentSpec {
   std::string name;               ///< unique name, used in overrides and reports
@@ -66,6 +75,10 @@ struct SegmentSpec {
   PurchaseParams purchases;
   DevelopmentParams development;
   ProblemParams problems;
+  NeedsSpec needs;                      ///< need weights, for proposition fit
+  int proposition = -1;                 ///< index into ScenarioSpec::propositions; -1 = neutral fit
+  double cost_to_serve_per_year = 0.0;  ///< currency per customer per year
+  double gross_margin = 1.0;            ///< share of revenue kept after cost of goods
 };
 
 /// Timers of the lifecycle shared by all segments.
@@ -81,7 +94,17 @@ struct ScenarioSpec {
   int days = 365;          ///< horizon in days
   LifecycleParams lifecycle;
   std::vector<SegmentSpec> segments;
+  std::vector<PropositionSpec> propositions;
+  FitEffects fit_effects;
+  std::vector<ChannelSpec> channels;
+  std::vector<CampaignSpec> campaigns;
+  ContactPolicy contact_policy;
+  std::vector<ValueTierSpec> value_tiers;  ///< empty = one tier for everybody
+  AnalyticsSpec analytics;
 };
+
+/// Need-weighted fit of proposition `p` for segment `s`, 0..1 (0.5 when `p` is -1).
+double proposition_fit(const ScenarioSpec& spec, int segment, int proposition);
 
 /// Throws ScenarioError naming the first field the engine cannot run with.
 /// The Python layer validates first with the JSON Schema; this is the

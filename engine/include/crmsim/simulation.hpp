@@ -1,10 +1,16 @@
 // The simulation: a population advanced day by day through fixed phases.
 //
 // Phases of a day (each a parallel pass where it touches agents):
-//   1. market update  - yesterday's customer share sets today's Bass hazards
-//                       (double buffer: nobody sees today's changes today)
-//   2. [campaigns, service queues, competition: later features slot in here]
-//   3. lifecycle pass - one competing-risks event, purchases, per agent
+//   1. market update  - yesterday's customer share and brand adstock set
+//                       today's acquisition hazards (double buffer: nobody
+//                       sees today's changes today)
+//   2. campaigns      - targeting (parallel pass), then selection under
+//                       budgets, caps, capacities and the contact policy in
+//                       priority order, contacts and responses (serial over
+//                       the selected few, in a fixed order)
+//      [service queues, competition: later features slot in here]
+//   3. lifecycle pass - one competing-risks event, purchases, campaign
+//                       effects and measurement windows, per agent
 //   4. KPI reduction  - chunk tallies added in chunk order (integers: exact)
 #pragma once
 
@@ -13,6 +19,7 @@
 #include <vector>
 
 #include "crmsim/agents.hpp"
+#include "crmsim/kpi.hpp"
 #include "crmsim/kpi.hpp"
 #include "crmsim/rates.hpp"
 #include "crmsim/scenario.hpp"
@@ -53,14 +60,27 @@ class Simulation {
   const RunOptions& options() const noexcept { return options_; }
   /// Agent columns as of the end of day().
   const AgentArrays& agents() const noexcept { return agents_; }
-  /// KPI table; rows 0..day() are filled.
+  /// Per-segment KPI table; rows 0..day() are filled.
   const KpiTable& kpis() const noexcept { return kpis_; }
+  /// Per-campaign table (day, campaign, CampaignKpi).
+  const DailyTable<std::int64_t>& campaign_kpis() const noexcept { return campaign_kpis_; }
+  /// Per-campaign sums of squared window revenue, cents^2: (day, campaign, [treated, holdout]).
+  const DailyTable<double>& campaign_revenue_sq() const noexcept { return campaign_revenue_sq_; }
+  /// Per-(segment, value tier) table: (day, segment x tiers + tier, TierKpi).
+  const DailyTable<std::int64_t>& tier_kpis() const noexcept { return tier_kpis_; }
+  /// Number of value tiers (at least 1).
+  int tiers() const noexcept;
+  /// Budget used so far per campaign, millionths of the currency.
+  std::vector<std::int64_t> campaign_spent_micros() const;
+  /// Brand adstock per campaign (0 for other types).
+  std::vector<double> campaign_adstock() const;
 
  private:
   struct Parallel;  // TBB arena, kept out of this header
+  struct Campaigns; // campaign plans and state, kept out of this header
 
   void step();
-  KpiRow reduce_chunks() const;
+  void reduce_chunks(int day);
 
   ScenarioSpec spec_;
   RunOptions options_;
@@ -68,7 +88,10 @@ class Simulation {
   std::vector<SegmentRates> rates_;
   AgentArrays agents_;
   KpiTable kpis_;
-  std::vector<KpiRow> chunk_tallies_;
+  DailyTable<std::int64_t> campaign_kpis_;
+  DailyTable<double> campaign_revenue_sq_;
+  DailyTable<std::int64_t> tier_kpis_;
+  std::unique_ptr<Campaigns> campaigns_;
   std::unique_ptr<Parallel> parallel_;
   int day_ = 0;
 };
