@@ -5,7 +5,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bindings.hpp"
@@ -32,6 +34,128 @@ T field(const py::dict& d, const char* key, const std::string& path) {
 
 py::dict sub(const py::dict& d, const char* key, const std::string& path) {
   return field<py::dict>(d, key, path);
+}
+
+std::string join(const std::string& path, const char* key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+/// Index of `name` in `names`, or a ScenarioError listing the known names.
+template <std::size_t N>
+int named(const std::array<std::string_view, N>& names, const std::string& name,
+          const std::string& where, const char* what) {
+  for (std::size_t k = 0; k < N; ++k) {
+    if (names[k] == name) return static_cast<int>(k);
+  }
+  std::string known;
+  for (auto n : names) {
+    if (!known.empty()) known += ", ";
+    known.append(n.data(), n.size());
+  }
+  throw ScenarioError(where, "unknown " + std::string(what) + " '" + name + "' (known: " + known + ")");
+}
+
+constexpr std::array<std::string_view, campaign_type_count> campaign_type_names = {
+    "acquisition", "welcome", "cross_sell", "retention", "service_recovery", "win_back", "brand"};
+constexpr std::array<std::string_view, 5> trigger_names = {
+    "none", "tenure_day", "entered_at_risk", "lapsed_for_days", "no_purchase_for_days"};
+
+template <class T>
+std::vector<T> list_of(const py::dict& d, const char* key, const std::string& path) {
+  std::vector<T> out;
+  const auto items = field<py::list>(d, key, path);
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    try {
+      out.push_back(items[k].cast<T>());
+    } catch (const py::cast_error&) {
+      throw ScenarioError(join(path, key) + "[" + std::to_string(k) + "]", "has the wrong type");
+    }
+  }
+  return out;
+}
+
+/// The mappings of an optional list of named things; empty when absent.
+std::vector<py::dict> mappings(const py::dict& d, const char* key) {
+  std::vector<py::dict> out;
+  if (!d.contains(key)) return out;
+  const auto items = field<py::list>(d, key, "");
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    if (!py::isinstance<py::dict>(items[k])) {
+      throw ScenarioError(std::string(key) + "[" + std::to_string(k) + "]", "must be a mapping");
+    }
+    out.push_back(items[k].cast<py::dict>());
+  }
+  return out;
+}
+
+PropositionSpec proposition_from_dict(const py::dict& d, const std::string& at) {
+  PropositionSpec p;
+  p.name = field<std::string>(d, "name", at);
+  p.price_competitiveness = field<double>(d, "price_competitiveness", at);
+  p.service_level = field<double>(d, "service_level", at);
+  p.brand_strength = field<double>(d, "brand_strength", at);
+  const std::string p_offer = at + ".offer";
+  const py::dict offer = sub(d, "offer", at);
+  p.offer.discount_share = field<double>(offer, "discount_share", p_offer);
+  p.offer.incentive = field<double>(offer, "incentive", p_offer);
+  p.offer.duration_days = field<int>(offer, "duration_days", p_offer);
+  return p;
+}
+
+ChannelSpec channel_from_dict(const py::dict& d, const std::string& at) {
+  ChannelSpec c;
+  c.name = field<std::string>(d, "name", at);
+  c.cost_per_contact = field<double>(d, "cost_per_contact", at);
+  c.fixed_cost_per_wave = field<double>(d, "fixed_cost_per_wave", at);
+  c.reach = field<double>(d, "reach", at);
+  c.base_response = list_of<double>(d, "base_response", at);
+  c.capacity_per_day = field<std::int64_t>(d, "capacity_per_day", at);
+  c.fatigue = field<double>(d, "fatigue", at);
+  c.unsubscribe_probability = field<double>(d, "unsubscribe_probability", at);
+  c.adstock_decay_per_day = field<double>(d, "adstock_decay_per_day", at);
+  return c;
+}
+
+CampaignSpec campaign_from_dict(const py::dict& d, const std::string& at) {
+  CampaignSpec c;
+  c.name = field<std::string>(d, "name", at);
+  c.type = static_cast<CampaignType>(
+      named(campaign_type_names, field<std::string>(d, "type", at), at + ".type", "campaign type"));
+  c.channel = field<int>(d, "channel", at);
+  c.proposition = field<int>(d, "proposition", at);
+  const std::string p_sched = at + ".schedule";
+  const py::dict sched = sub(d, "schedule", at);
+  c.schedule.start_day = field<int>(sched, "start_day", p_sched);
+  c.schedule.end_day = field<int>(sched, "end_day", p_sched);
+  c.schedule.every_days = field<int>(sched, "every_days", p_sched);
+  const std::string p_trig = at + ".trigger";
+  const py::dict trig = sub(d, "trigger", at);
+  c.trigger.kind = static_cast<TriggerKind>(
+      named(trigger_names, field<std::string>(trig, "kind", p_trig), p_trig + ".kind", "trigger"));
+  c.trigger.days = field<int>(trig, "days", p_trig);
+  const std::string p_tgt = at + ".targeting";
+  const py::dict tgt = sub(d, "targeting", at);
+  const auto states = list_of<std::string>(tgt, "states", p_tgt);
+  for (std::size_t k = 0; k < states.size(); ++k) {
+    const int s = named(state_names, states[k], p_tgt + ".states[" + std::to_string(k) + "]", "state");
+    c.targeting.states = static_cast<std::uint8_t>(c.targeting.states | (1u << s));
+  }
+  c.targeting.segments = list_of<std::uint8_t>(tgt, "segments", p_tgt);
+  c.targeting.value_tiers = list_of<std::uint8_t>(tgt, "value_tiers", p_tgt);
+  c.targeting.min_score = field<double>(tgt, "min_score", p_tgt);
+  c.targeting.max_score = field<double>(tgt, "max_score", p_tgt);
+  const std::string p_eff = at + ".effect";
+  const py::dict eff = sub(d, "effect", at);
+  c.effect.churn_reduction = field<double>(eff, "churn_reduction", p_eff);
+  c.effect.duration_days = field<int>(eff, "duration_days", p_eff);
+  c.effect.direct_share = field<double>(eff, "direct_share", p_eff);
+  c.effect.brand_lift = field<double>(eff, "brand_lift", p_eff);
+  c.budget = field<double>(d, "budget", at);
+  c.max_contacts_per_day = field<std::int64_t>(d, "max_contacts_per_day", at);
+  c.holdout_share = field<double>(d, "holdout_share", at);
+  c.priority = field<int>(d, "priority", at);
+  c.measurement_days = field<int>(d, "measurement_days", at);
+  return c;
 }
 
 SegmentSpec segment_from_dict(const py::dict& d, const std::string& at) {
@@ -78,6 +202,21 @@ SegmentSpec segment_from_dict(const py::dict& d, const std::string& at) {
   const py::dict prob = sub(d, "problems", at);
   s.problems.per_year = field<double>(prob, "per_year", p_prob);
   s.problems.recovery_days_mean = field<double>(prob, "recovery_days_mean", p_prob);
+
+  // Marketing fields are optional here so that C++-level callers without
+  // campaigns need not spell them out; the Python layer always fills them.
+  if (d.contains("needs")) {
+    const std::string p_needs = at + ".needs";
+    const py::dict needs = sub(d, "needs", at);
+    s.needs.price = field<double>(needs, "price", p_needs);
+    s.needs.service = field<double>(needs, "service", p_needs);
+    s.needs.brand = field<double>(needs, "brand", p_needs);
+  }
+  if (d.contains("proposition")) s.proposition = field<int>(d, "proposition", at);
+  if (d.contains("cost_to_serve_per_year")) {
+    s.cost_to_serve_per_year = field<double>(d, "cost_to_serve_per_year", at);
+  }
+  if (d.contains("gross_margin")) s.gross_margin = field<double>(d, "gross_margin", at);
   return s;
 }
 
@@ -94,6 +233,41 @@ ScenarioSpec scenario_from_dict(const py::dict& d) {
     const std::string at = "segments[" + std::to_string(i) + "]";
     if (!py::isinstance<py::dict>(segments[i])) throw ScenarioError(at, "must be a mapping");
     spec.segments.push_back(segment_from_dict(segments[i].cast<py::dict>(), at));
+  }
+  const auto propositions = mappings(d, "propositions");
+  for (std::size_t i = 0; i < propositions.size(); ++i) {
+    spec.propositions.push_back(
+        proposition_from_dict(propositions[i], "propositions[" + std::to_string(i) + "]"));
+  }
+  const auto channels = mappings(d, "channels");
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    spec.channels.push_back(channel_from_dict(channels[i], "channels[" + std::to_string(i) + "]"));
+  }
+  const auto campaigns = mappings(d, "campaigns");
+  for (std::size_t i = 0; i < campaigns.size(); ++i) {
+    spec.campaigns.push_back(
+        campaign_from_dict(campaigns[i], "campaigns[" + std::to_string(i) + "]"));
+  }
+  const auto tiers = mappings(d, "value_tiers");
+  for (std::size_t i = 0; i < tiers.size(); ++i) {
+    const std::string at = "value_tiers[" + std::to_string(i) + "]";
+    spec.value_tiers.push_back({field<std::string>(tiers[i], "name", at),
+                                field<double>(tiers[i], "min_annual_value", at)});
+  }
+  if (d.contains("fit_effects")) {
+    const py::dict fit = sub(d, "fit_effects", "");
+    spec.fit_effects.acquisition = field<double>(fit, "acquisition", "fit_effects");
+    spec.fit_effects.churn = field<double>(fit, "churn", "fit_effects");
+    spec.fit_effects.spend = field<double>(fit, "spend", "fit_effects");
+  }
+  if (d.contains("analytics")) {
+    spec.analytics.score_accuracy =
+        field<double>(sub(d, "analytics", ""), "score_accuracy", "analytics");
+  }
+  if (d.contains("contact_policy")) {
+    const py::dict policy = sub(d, "contact_policy", "");
+    spec.contact_policy.max_contacts = field<int>(policy, "max_contacts", "contact_policy");
+    spec.contact_policy.window_days = field<int>(policy, "window_days", "contact_policy");
   }
   return spec;
 }
@@ -143,15 +317,56 @@ void register_simulation(py::module_& m) {
       .def_property_readonly_static("state_names", [](const py::object&) {
         return std::vector<std::string>(state_names.begin(), state_names.end());
       })
-      .def_property_readonly_static(
-          "bytes_per_agent", [](const py::object&) { return AgentArrays::bytes_per_agent; })
+      .def_property_readonly_static("campaign_kpi_columns", [](const py::object&) {
+        return std::vector<std::string>(campaign_kpi_names.begin(), campaign_kpi_names.end());
+      })
+      .def_property_readonly_static("tier_kpi_columns", [](const py::object&) {
+        return std::vector<std::string>(tier_kpi_names.begin(), tier_kpi_names.end());
+      })
+      .def_property_readonly(
+          "bytes_per_agent", [](const Simulation& s) { return s.agents().bytes_per_agent(); },
+          "Bytes of agent columns per agent.")
+      .def_property_readonly("n_campaigns",
+                             [](const Simulation& s) { return s.scenario().campaigns.size(); })
+      .def_property_readonly("n_tiers", &Simulation::tiers)
+      .def_property_readonly("campaign_spent_micros", &Simulation::campaign_spent_micros,
+                             "Budget used so far per campaign, millionths of the currency.")
+      .def_property_readonly("campaign_adstock", &Simulation::campaign_adstock,
+                             "Brand adstock per campaign (share of the market, decayed).")
+      .def_property_readonly(
+          "campaign_kpis",
+          [](py::object self) {
+            const auto& sim = self.cast<const Simulation&>();
+            const auto& t = sim.campaign_kpis();
+            return readonly_view(t.data(), {sim.day() + 1, t.groups(), t.columns()}, self);
+          },
+          "Per-campaign counts: int64 (day, campaign, column); read-only, no copy.")
+      .def_property_readonly(
+          "campaign_revenue_sq",
+          [](py::object self) {
+            const auto& sim = self.cast<const Simulation&>();
+            const auto& t = sim.campaign_revenue_sq();
+            return readonly_view(t.data(), {sim.day() + 1, t.groups(), t.columns()}, self);
+          },
+          "Sums of squared window revenue, cents^2: float64 (day, campaign, [treated, holdout]).")
+      .def_property_readonly(
+          "tier_kpis",
+          [](py::object self) {
+            const auto& sim = self.cast<const Simulation&>();
+            const auto& t = sim.tier_kpis();
+            return readonly_view(t.data(),
+                                 {sim.day() + 1, static_cast<py::ssize_t>(sim.scenario().segments.size()),
+                                  sim.tiers(), t.columns()},
+                                 self);
+          },
+          "Per (segment, value tier): int64 (day, segment, tier, column); read-only, no copy.")
       .def_property_readonly(
           "kpis",
           [](py::object self) {
             const auto& sim = self.cast<const Simulation&>();
             const auto& table = sim.kpis();
             return readonly_view(table.data(),
-                                 {sim.day() + 1, table.segments(), kpi_count}, self);
+                                 {sim.day() + 1, table.groups(), table.columns()}, self);
           },
           "KPI values so far: int64 array (day 0..day, segment, column); read-only, no copy.")
       .def_property_readonly(
@@ -169,6 +384,14 @@ void register_simulation(py::module_& m) {
             columns["purchase_rate"] = readonly_view(a.purchase_rate.data(), {n}, self);
             columns["churn_hazard"] = readonly_view(a.churn_hazard.data(), {n}, self);
             columns["revenue_cents"] = readonly_view(a.revenue_cents.data(), {n}, self);
+            columns["last_purchase_day"] = readonly_view(a.last_purchase_day.data(), {n}, self);
+            columns["contact_days"] = readonly_view(
+                a.contact_days.data(), {n, static_cast<py::ssize_t>(a.contact_slots)}, self);
+            columns["effect_until"] = readonly_view(a.effect_until.data(), {n}, self);
+            columns["effect_campaign"] = readonly_view(a.effect_campaign.data(), {n}, self);
+            columns["assigned"] = readonly_view(a.assigned.data(), {n}, self);
+            columns["assigned_day"] = readonly_view(a.assigned_day.data(), {n}, self);
+            columns["window_revenue_cents"] = readonly_view(a.window_revenue_cents.data(), {n}, self);
             return columns;
           },
           "Agent columns as read-only numpy views (no copy) owned by this Simulation.");
