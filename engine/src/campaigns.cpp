@@ -216,11 +216,15 @@ class CampaignDay {
 
   void run(std::vector<Candidate>& candidates) {
     // Total order: score (high first), then the hash, then the agent id.
-    std::sort(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
-      if (x.score != y.score) return x.score > y.score;
-      if (x.hash != y.hash) return x.hash < y.hash;
-      return x.agent < y.agent;
-    });
+    // Only needed when a limit can cut the list; otherwise everybody is
+    // contacted and agent order (the order targeting produced) will do.
+    if (!fits_all(static_cast<std::int64_t>(candidates.size()))) {
+      std::sort(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
+        if (x.score != y.score) return x.score > y.score;
+        if (x.hash != y.hash) return x.hash < y.hash;
+        return x.agent < y.agent;
+      });
+    }
     for (const Candidate& cand : candidates) {
       const std::size_t i = cand.agent;
       if (cand.holdout) {
@@ -243,6 +247,21 @@ class CampaignDay {
   }
 
  private:
+  /// True when no limit could stop `n` contacts today.
+  bool fits_all(std::int64_t n) const {
+    if (plan_.max_contacts_per_day >= 0 && n > plan_.max_contacts_per_day) return false;
+    if (channel_.capacity_per_day >= 0 &&
+        channel_used_[static_cast<std::size_t>(plan_.channel)] + n > channel_.capacity_per_day) {
+      return false;
+    }
+    if (plan_.budget_micros >= 0) {
+      const std::int64_t worst =
+          n * (plan_.cost_per_contact_micros + plan_.incentive_micros) + plan_.wave_cost_micros;
+      if (state_.spent_micros + worst > plan_.budget_micros) return false;
+    }
+    return true;
+  }
+
   bool within_limits() const {
     if (plan_.max_contacts_per_day >= 0 && contacted_ >= plan_.max_contacts_per_day) return false;
     if (channel_.capacity_per_day >= 0 &&

@@ -1,15 +1,15 @@
-// The daily lifecycle pass. Per agent and day: one Philox block (four
-// 32-bit words) decides everything that usually happens, compared as
-// integers against precomputed thresholds:
-//   word 0: the lifecycle event (competing risks: at most one per day)
-//   word 1: whether the customer buys today
-//   word 2: the acquisition route (enquiry or direct)
-// Only a purchase opens a second stream (for its count and spend), so the
-// common case of "nothing happens today" costs one Philox call and a few
-// comparisons. Campaign effects and measurement windows are looked up only
+// The daily lifecycle pass. Per agent and day two 32-bit words (half a
+// Philox block, computed in vectorised batches) decide everything that
+// usually happens, compared as integers against precomputed thresholds:
+//   event word: the lifecycle event (competing risks: at most one per day)
+//   buy word:   whether the customer buys today
+// Only rare events open a stream of their own (a purchase's count and
+// spend, an acquisition's route), so the common case of "nothing happens
+// today" costs half a Philox call and a few comparisons. Campaign effects and measurement windows are looked up only
 // for the agents that carry them.
 #include "lifecycle_pass.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "crmsim/rng.hpp"
@@ -218,71 +218,86 @@ class Agent {
   ChunkTallies& tally_;
 };
 
-}  // namespace
-
-void lifecycle_pass(const DayContext& ctx, AgentArrays& a, std::size_t begin, std::size_t end,
-                    ChunkTallies& tally) {
+/// One agent's day, given its two lifecycle words: `event` decides the
+/// lifecycle event, `buy` whether the customer buys today.
+void step_agent(const DayContext& ctx, AgentArrays& a, std::size_t i, std::uint32_t event,
+                std::uint32_t buy, ChunkTallies& tally) {
   const auto& life = ctx.lifecycle;
-  const auto day_word = static_cast<std::uint32_t>(ctx.day);
-  for (std::size_t i = begin; i < end; ++i) {
-    const Agent agent(ctx, a, i, tally);
-    const int seg = agent.segment();
-    const SegmentRates& r = ctx.rates[seg];
-    const State s = a.state[i];
-
-    if (s == State::lapsed) {
+  const Agent agent(ctx, a, i, tally);
+  const int seg = agent.segment();
+  const SegmentRates& r = ctx.rates[seg];
+  const State s = a.state[i];
+  switch (s) {
+    case State::lapsed:
       // No randomness: the win-back window simply runs out.
       if (ctx.day - a.state_since[i] >= life.winback_window_days) {
         agent.move_to(State::prospect, Kpi::returns_to_market);
       }
-    } else {
-      const PhiloxBlock w =
-          draw_block(ctx.seed, Purpose::lifecycle, static_cast<std::uint32_t>(i), day_word, 0);
-      switch (s) {
-        case State::prospect:
-          if (w[0] < ctx.acquisition_threshold[seg]) {
-            if (w[2] < r.enquiry_threshold) {
-              a.flags[i] = static_cast<std::uint8_t>(a.flags[i] & ~agent_flags::via_campaign);
-              agent.move_to(State::lead, Kpi::enquiries);
-            } else {
-              agent.become_customer(false);
-            }
-          }
-          break;
-        case State::lead:
-          // A lead opened on day d may convert on days d+1 .. d+window.
-          if (ctx.day - a.state_since[i] > life.enquiry_window_days) {
-            agent.move_to(State::prospect, Kpi::lead_expiries);
-          } else if (w[0] < r.lead_conversion_threshold) {
-            ++tally.segments.at(seg, Kpi::lead_conversions);
-            agent.become_customer(true);
-          }
-          break;
-        case State::new_customer: {
-          const Effect effect = agent.effect();
-          agent.buy(r, s, w[1], effect);
-          // Completing the welcome period is the day's event for this agent.
-          if (ctx.day - a.acquired_day[i] >= life.welcome_days) {
-            agent.move_to(State::active, Kpi::welcomed);
-          } else {
-            agent.customer_event(r, s, w[0], effect);
-          }
-          break;
+      break;
+    case State::prospect:
+      if (event < ctx.acquisition_threshold[seg]) {
+        // The route is drawn only for the few acquired today.
+        const std::uint32_t route = draw_block(ctx.seed, Purpose::acquisition_route,
+                                               static_cast<std::uint32_t>(i),
+                                               static_cast<std::uint32_t>(ctx.day), 0)[0];
+        if (route < r.enquiry_threshold) {
+          a.flags[i] = static_cast<std::uint8_t>(a.flags[i] & ~agent_flags::via_campaign);
+          agent.move_to(State::lead, Kpi::enquiries);
+        } else {
+          agent.become_customer(false);
         }
-        case State::active:
-        case State::developed:
-        case State::at_risk: {
-          const Effect effect = agent.effect();
-          agent.buy(r, s, w[1], effect);
-          agent.customer_event(r, s, w[0], effect);
-          break;
-        }
-        case State::lapsed:
-          break;
       }
+      break;
+    case State::lead:
+      // A lead opened on day d may convert on days d+1 .. d+window.
+      if (ctx.day - a.state_since[i] > life.enquiry_window_days) {
+        agent.move_to(State::prospect, Kpi::lead_expiries);
+      } else if (event < r.lead_conversion_threshold) {
+        ++tally.segments.at(seg, Kpi::lead_conversions);
+        agent.become_customer(true);
+      }
+      break;
+    case State::new_customer: {
+      const Effect effect = agent.effect();
+      agent.buy(r, s, buy, effect);
+      // Completing the welcome period is the day's event for this agent.
+      if (ctx.day - a.acquired_day[i] >= life.welcome_days) {
+        agent.move_to(State::active, Kpi::welcomed);
+      } else {
+        agent.customer_event(r, s, event, effect);
+      }
+      break;
     }
-    agent.close_measurement();
-    agent.count_end_of_day();
+    case State::active:
+    case State::developed:
+    case State::at_risk: {
+      const Effect effect = agent.effect();
+      agent.buy(r, s, buy, effect);
+      agent.customer_event(r, s, event, effect);
+      break;
+    }
+  }
+  agent.close_measurement();
+  agent.count_end_of_day();
+}
+
+}  // namespace
+
+void lifecycle_pass(const DayContext& ctx, AgentArrays& a, std::size_t begin, std::size_t end,
+                    ChunkTallies& tally) {
+  const auto day_word = static_cast<std::uint32_t>(ctx.day);
+  std::uint32_t words[4 * lifecycle_batch_pairs];
+  for (std::size_t batch = begin; batch < end;) {
+    // A batch ends on a pair boundary so that it never needs more blocks than fit.
+    const std::size_t first_pair = batch >> 1;
+    const std::size_t last = std::min(end, (first_pair + lifecycle_batch_pairs) * 2);
+    const auto pairs = static_cast<std::uint32_t>(((last - 1) >> 1) - first_pair + 1);
+    lifecycle_words(ctx.seed, day_word, static_cast<std::uint32_t>(first_pair), pairs, words);
+    for (std::size_t i = batch; i < last; ++i) {
+      const std::uint32_t* w = &words[4 * ((i >> 1) - first_pair) + 2 * (i & 1)];
+      step_agent(ctx, a, i, w[0], w[1], tally);
+    }
+    batch = last;
   }
 }
 

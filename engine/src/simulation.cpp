@@ -175,7 +175,11 @@ void Simulation::step() {
   // Phase 2, campaigns.
   std::vector<int> running;
   for (const auto& plan : camp.plans) {
-    if (plan.runs_on(today)) running.push_back(static_cast<int>(plan.index));
+    // A campaign whose budget cannot pay for one more contact has ended.
+    const bool spent = plan.budget_micros >= 0 &&
+                       camp.states[plan.index].spent_micros + plan.cost_per_contact_micros +
+                               plan.incentive_micros > plan.budget_micros;
+    if (plan.runs_on(today) && !spent) running.push_back(static_cast<int>(plan.index));
   }
   if (!running.empty()) {
     detail::TargetingContext target;

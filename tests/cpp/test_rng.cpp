@@ -88,3 +88,14 @@ TEST_CASE("probability thresholds turn shares into word comparisons", "[rng]") {
   CHECK(crmsim::to_open_unit(0) > 0.0);
   CHECK(crmsim::to_open_unit(0xffffffffu) < 1.0);
 }
+
+TEST_CASE("batched lifecycle words equal the reference bijection", "[rng]") {
+  std::uint32_t words[4 * crmsim::lifecycle_batch_pairs];
+  for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{12345}, (std::uint64_t{7} << 32) + 9}) {
+    crmsim::lifecycle_words(seed, 17, 1000, crmsim::lifecycle_batch_pairs, words);
+    for (std::uint32_t k = 0; k < crmsim::lifecycle_batch_pairs; ++k) {
+      const auto expected = crmsim::draw_block(seed, crmsim::Purpose::lifecycle, 1000 + k, 17, 0);
+      for (int j = 0; j < 4; ++j) REQUIRE(words[4 * k + j] == expected[static_cast<std::size_t>(j)]);
+    }
+  }
+}

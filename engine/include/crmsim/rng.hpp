@@ -46,6 +46,7 @@ enum class Purpose : std::uint32_t {
   purchases = 4,       ///< purchase counts and spend
   campaign_assignment = 5,  ///< holdout group, score noise and tie-break per (agent, campaign)
   contact = 6,         ///< delivery, response and unsubscribe of one contact
+  acquisition_route = 7,  ///< enquiry or direct, for a prospect acquired today
 };
 
 /// The key for (seed, purpose): low seed word and purpose; the high seed word
@@ -60,6 +61,16 @@ inline PhiloxBlock draw_block(std::uint64_t seed, Purpose purpose, std::uint32_t
   return philox4x32_10({agent, day, block, static_cast<std::uint32_t>(seed >> 32)},
                        make_key(seed, purpose));
 }
+
+/// The daily lifecycle words: one Philox block serves two agents (agent
+/// 2p uses words 0-1 of pair p's block, agent 2p+1 words 2-3), so the
+/// common "nothing happens today" case costs half a Philox call.
+/// Fills `out[4 * k .. 4 * k + 3]` with the block of pair `first_pair + k`
+/// for k < pairs (pairs <= lifecycle_batch_pairs). Integer-only, so every
+/// instruction set gives the same words; built for AVX2 where available.
+inline constexpr std::uint32_t lifecycle_batch_pairs = 64;
+void lifecycle_words(std::uint64_t seed, std::uint32_t day, std::uint32_t first_pair,
+                     std::uint32_t pairs, std::uint32_t* out) noexcept;
 
 /// Uniform in [0, 1) with 53 random bits from two 32-bit words.
 inline double to_unit_double(std::uint32_t hi, std::uint32_t lo) noexcept {
