@@ -28,7 +28,13 @@ class Simulation:
 
     kpi_columns: ClassVar[list[str]]
     state_names: ClassVar[list[str]]
-    bytes_per_agent: ClassVar[int]
+    campaign_kpi_columns: ClassVar[list[str]]
+    """Columns of campaign_kpis: eligible, held_out, selected, contacted, delivered, responded,
+    unsubscribed, contact_cost_micros, incentive_cost_micros, discount_cost_micros,
+    treated_measured, treated_converted, treated_revenue_cents, holdout_measured,
+    holdout_converted, holdout_revenue_cents."""
+    tier_kpi_columns: ClassVar[list[str]]
+    """Columns of tier_kpis: customers, revenue_cents, marketing_cost_micros."""
 
     def __init__(
         self, scenario: dict, seed: int = 0, threads: int = 0, chunk_size: int = 16384
@@ -58,8 +64,47 @@ class Simulation:
     def n_segments(self) -> int:
         """Number of segments."""
     @property
+    def bytes_per_agent(self) -> int:
+        """Bytes of agent columns per agent."""
+    @property
+    def n_campaigns(self) -> int:
+        """Number of campaigns."""
+    @property
+    def n_tiers(self) -> int:
+        """Number of value tiers (at least 1)."""
+    @property
+    def campaign_spent_micros(self) -> list[int]:
+        """Budget used so far per campaign (contacts, waves, incentives), currency millionths."""
+    @property
+    def campaign_adstock(self) -> list[float]:
+        """Brand adstock per campaign: share of the market reached, decayed (0 for other types)."""
+    @property
     def kpis(self) -> npt.NDArray[np.int64]:
-        """Read-only int64 view (day 0..day, segment, kpi column), no copy."""
+        """Read-only int64 view (day 0..day, segment, kpi column), no copy.
+
+        Money columns: revenue_cents (cents), marketing_cost_micros (millionths of the currency).
+        """
+    @property
+    def campaign_kpis(self) -> npt.NDArray[np.int64]:
+        """Read-only int64 view (day 0..day, campaign, campaign_kpi_columns), no copy.
+
+        Measurement columns count the windows that closed that day.
+        """
+    @property
+    def campaign_revenue_sq(self) -> npt.NDArray[np.float64]:
+        """Read-only float64 view (day 0..day, campaign, [treated, holdout]): sums of squared
+        per-person window revenue, cents^2, of the windows that closed that day."""
+    @property
+    def tier_kpis(self) -> npt.NDArray[np.int64]:
+        """Read-only int64 view (day 0..day, segment, value tier, tier_kpi_columns), no copy."""
     @property
     def agents(self) -> dict[str, np.ndarray]:
-        """Agent columns as read-only numpy views (no copy) owned by this Simulation."""
+        """Agent columns as read-only numpy views (no copy) owned by this Simulation.
+
+        segment, state, products, flags (bits: 0 via enquiry, 1 via campaign, 2 won back,
+        3 opted out, 4 holdout, 5 converted), state_since, acquired_day, purchase_rate,
+        churn_hazard, revenue_cents, last_purchase_day, contact_days (u16, (agents, slots):
+        recent contact days, 0 = empty), effect_until, effect_campaign (campaign index + 1,
+        0 = none), assigned (campaign index + 1 of the open measurement window, 0 = none),
+        assigned_day, window_revenue_cents.
+        """

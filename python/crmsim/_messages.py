@@ -11,7 +11,8 @@ import difflib
 from collections.abc import Iterator, Sequence
 from typing import Any, Union
 
-__all__ = ["Path", "format_path", "path_sort_key", "show", "schema_error_messages"]
+__all__ = ["Path", "format_path", "path_sort_key", "show", "schema_error_messages",
+           "unknown_name"]
 
 #: A field path: mapping keys and list indices from the top of the scenario.
 Path = tuple[Union[str, int], ...]
@@ -76,6 +77,12 @@ def _number(x: Any) -> str:
     return repr(x)
 
 
+def _null_hint(schema: dict) -> str:
+    """", or null for no limit" for fields where null means something (schema key ``x-null``)."""
+    meaning = schema.get("x-null")
+    return f", or null for {meaning}" if meaning else ""
+
+
 def _range_phrase(schema: dict, value: float) -> str:
     """Expected range of a number, from the bounds its schema states."""
     lo, lo_open = schema.get("minimum"), False
@@ -91,15 +98,33 @@ def _range_phrase(schema: dict, value: float) -> str:
     if hi_open and value == hi:
         return f"must be less than {_number(hi)}"
     if lo is not None and hi is not None:
-        return f"must be between {_number(lo)} and {_number(hi)}"
+        return f"must be between {_number(lo)} and {_number(hi)}{_null_hint(schema)}"
     if lo is not None:
-        return f"must be {'greater than' if lo_open else 'at least'} {_number(lo)}"
-    return f"must be {'less than' if hi_open else 'at most'} {_number(hi)}"
+        return (f"must be {'greater than' if lo_open else 'at least'} {_number(lo)}"
+                f"{_null_hint(schema)}")
+    return f"must be {'less than' if hi_open else 'at most'} {_number(hi)}{_null_hint(schema)}"
 
 
-def _type_phrase(expected: str | list[str]) -> str:
+def _type_phrase(expected: str | list[str], schema: dict) -> str:
     kinds = [expected] if isinstance(expected, str) else list(expected)
+    if "null" in kinds and schema.get("x-null"):
+        # "a number, or null for no limit" says what the empty value means.
+        others = " or ".join(_TYPE_PHRASES.get(k, k) for k in kinds if k != "null")
+        return others + _null_hint(schema)
     return " or ".join(_TYPE_PHRASES.get(k, k) for k in kinds)
+
+
+def unknown_name(what: str, name: str, known: Sequence[str], plural: str | None = None) -> str:
+    """"unknown channel 'emial' (known: email, sms; did you mean 'email'?)".
+
+    ``what`` names the kind of thing ("channel"); ``plural`` its plural for
+    the case that the scenario defines none (default: ``what + "s"``).
+    """
+    if not known:
+        return f"unknown {what} {name!r} (the scenario defines no {plural or what + 's'})"
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown {what} {name!r} (known: {', '.join(known)}{hint})"
 
 
 def _suggestion(word: Any, known: Sequence[str]) -> str:
@@ -108,6 +133,26 @@ def _suggestion(word: Any, known: Sequence[str]) -> str:
         if close:
             return f" (did you mean {close[0]!r}?)"
     return f" (known fields: {', '.join(known)})" if known else ""
+
+
+def _unknown_choice(word: str, key: Any, known: Sequence[str]) -> str:
+    """An unknown key of a mapping whose keys are choices (``trigger: {entered_lapsed: true}``)."""
+    message = f"unknown {word} {key!r} (known {word}s: {', '.join(known)}"
+    close = difflib.get_close_matches(key, known, n=1) if isinstance(key, str) else []
+    state = key[len("entered_"):] if isinstance(key, str) and key.startswith("entered_") else None
+    if state is not None and state not in _STATES:
+        # "trigger on a state that does not exist": say which states there are.
+        message += (f"; {state!r} is not a lifecycle state, the states are "
+                    f"{', '.join(_STATES)}")
+    elif state is not None:
+        message += "; of the states, only entered_at_risk is a trigger"
+    elif close:
+        message += f"; did you mean {close[0]!r}?"
+    return message + ")"
+
+
+#: Lifecycle states, in engine order (the engine's state_names).
+_STATES = ("prospect", "lead", "new", "active", "developed", "at_risk", "lapsed")
 
 
 def _plural(n: int, word: str) -> str:
@@ -131,16 +176,28 @@ def schema_error_messages(error: Any) -> Iterator[tuple[Path, str]]:
         if isinstance(value, bool) and "string" in expected:
             # YAML 1.1 reads yes/no/on/off as booleans: a segment named `no` is false.
             hint = " (YAML reads yes, no, on, off, true and false as true/false: quote the text)"
-        yield path, f"must be {_type_phrase(expected)}{got}{hint}"
+        yield path, f"must be {_type_phrase(expected, schema)}{got}{hint}"
     elif kind == "required":
         for name in expected:
             if name not in value:
                 yield path, f"missing required field {name!r}"
     elif kind == "additionalProperties":
         known = list(schema.get("properties", {}))
+        word = schema.get("x-key-kind")
         for key in value:
             if key not in known:
-                yield path, f"unknown field {key!r}" + _suggestion(key, known)
+                if word:  # keys that are choices (e.g. triggers), not fields
+                    yield path, _unknown_choice(word, key, known)
+                else:
+                    yield path, f"unknown field {key!r}" + _suggestion(key, known)
+    elif kind in ("maxProperties", "minProperties") and schema.get("x-key-kind"):
+        word = schema["x-key-kind"]
+        choices = ", ".join(schema.get("properties", {}))
+        if value:
+            yield path, (f"must name exactly one {word}, got {len(value)}: "
+                         f"{', '.join(map(str, value))}")
+        else:
+            yield path, f"must name one {word} ({choices}), or be left out"
     elif kind == "enum":
         options = ", ".join(repr(o) for o in expected)
         close = difflib.get_close_matches(value, [str(o) for o in expected], n=1) \

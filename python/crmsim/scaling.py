@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["largest_remainder", "scale_segments"]
+__all__ = ["largest_remainder", "scale_segments", "scale_marketing"]
 
 
 def largest_remainder(weights: Sequence[int], total: int) -> list[int]:
@@ -57,3 +57,27 @@ def scale_segments(segments: list[dict], population: int) -> None:
         for name, count in zip(names, largest_remainder(counts, target)):
             initial[name] = count
         seg["market_size"] = m_new
+
+
+def _scaled_count(value: int | None, factor: float) -> int | None:
+    """A per-day capacity or cap times ``factor``: None stays None, a positive one stays >= 1."""
+    if value is None or value == 0:
+        return value
+    return max(1, round(value * factor))
+
+
+def scale_marketing(data: dict, factor: float) -> None:
+    """Scales, in place, the amounts of a defaults-filled scenario that serve the whole market.
+
+    Channel capacity_per_day and fixed_cost_per_wave, campaign budget and
+    max_contacts_per_day are multiplied by ``factor`` (the new population
+    over the old); per-person amounts (costs per contact, offers, value
+    tier thresholds) are left alone.
+    """
+    for channel in data.get("channels", []):
+        channel["capacity_per_day"] = _scaled_count(channel["capacity_per_day"], factor)
+        channel["fixed_cost_per_wave"] = channel["fixed_cost_per_wave"] * factor
+    for campaign in data.get("campaigns", []):
+        if campaign["budget"] is not None:
+            campaign["budget"] = campaign["budget"] * factor
+        campaign["max_contacts_per_day"] = _scaled_count(campaign["max_contacts_per_day"], factor)

@@ -16,11 +16,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from . import validation
+from . import marketing, validation
 from ._messages import show
 from ._yaml import parse_yaml_text, read_yaml_file
 from .errors import ScenarioError
-from .scaling import scale_segments
+from .scaling import scale_marketing, scale_segments
 from .schema import fill_defaults
 
 __all__ = ["Scenario"]
@@ -121,6 +121,26 @@ class Scenario:
         return [seg["name"] for seg in self._data["segments"]]
 
     @property
+    def campaigns(self) -> list[str]:
+        """Campaign names, in file order."""
+        return [c["name"] for c in self._data["campaigns"]]
+
+    @property
+    def channels(self) -> list[str]:
+        """Channel names, in file order."""
+        return [c["name"] for c in self._data["channels"]]
+
+    @property
+    def propositions(self) -> list[str]:
+        """Proposition names, in file order."""
+        return [p["name"] for p in self._data["propositions"]]
+
+    @property
+    def value_tiers(self) -> list[str]:
+        """Value tier names, lowest first; ``["all"]`` when the scenario defines none."""
+        return marketing.tier_names(self._data)
+
+    @property
     def population(self) -> int:
         """Total addressable market: people (agents) over all segments."""
         return sum(seg["market_size"] for seg in self._data["segments"])
@@ -151,8 +171,12 @@ class Scenario:
 
         Segment market sizes keep their proportions (largest-remainder
         rounding; every segment keeps at least one person) and each segment's
-        initial customers keep their share of its market. Use it to run a
-        planning scenario quickly at a smaller size.
+        initial customers keep their share of its market. Amounts that
+        serve the whole market scale with it, so that a small run behaves like
+        the full one: channel capacity_per_day, campaign budget and
+        max_contacts_per_day (rounded; a positive capacity or cap stays at
+        least 1) and channel fixed_cost_per_wave. Use it to run a planning
+        scenario quickly at a smaller size.
         """
         if isinstance(population, bool) or not isinstance(population, numbers.Integral):
             raise TypeError(f"population must be a whole number of people, got {population!r}")
@@ -163,7 +187,9 @@ class Scenario:
                 f"population must be between {lowest} (one person per segment) and "
                 f"{validation.MAX_TOTAL_MARKET}, got {population}")
         d = self.to_dict()
+        old = self.population
         scale_segments(d["segments"], population)
+        scale_marketing(d, population / old)
         return Scenario.from_dict(d, self._source)
 
     # -- for the engine -----------------------------------------------------
@@ -171,8 +197,9 @@ class Scenario:
     def engine_dict(self) -> dict:
         """The dict ``crmsim._core.Simulation`` takes: every engine field, typed for C++.
 
-        Top-level fields the engine does not use (start_date, currency,
-        description) are left out.
+        Names (of channels, propositions, segments, value tiers) become
+        indices and ``null`` limits become the engine's -1. Top-level fields
+        the engine does not use (start_date, currency, description) are left out.
         """
         d = self._data
         life = d["lifecycle"]
@@ -181,7 +208,9 @@ class Scenario:
             "days": int(d["days"]),
             "lifecycle": {k: int(life[k]) for k in
                           ("welcome_days", "enquiry_window_days", "winback_window_days")},
-            "segments": [_engine_segment(seg) for seg in d["segments"]],
+            "segments": [{**_engine_segment(seg), **marketing.engine_segment_fields(seg, d)}
+                         for seg in d["segments"]],
+            **marketing.engine_fields(d),
         }
 
     def engine_error(self, error: Exception) -> ScenarioError:

@@ -55,6 +55,16 @@ money is in the scenario's currency. Unknown fields are errors (a typo never
 silently falls back to a default). Ranges: `[0, 1)` means from 0 up to but
 not including 1. Numbers may use underscores for thousands (`200_000`).
 
+Beside the market, a scenario can describe the customer-management
+activity that acts on it: `propositions` (what is offered, with optional
+offers for responders), `channels` (what a contact costs, how many arrive
+and respond, how many a day can be made), `campaigns` (who is contacted,
+when, on which channel, with which budget, against which holdout group),
+the `contact_policy` across campaigns and customer `value_tiers`. Campaigns
+refer to channels, propositions, segments and value tiers **by name**;
+`null` means "no limit" for budgets, caps and capacities. How campaigns are
+measured, and how to read the tables a run prints: `docs/campaigns.md`.
+
 A minimal scenario (everything not written takes its default):
 
 ```yaml
@@ -68,6 +78,24 @@ segments:
     acquisition: {innovation_per_year: 0.02, imitation_per_year: 0.35}   # Bass p, q
     churn: {annual_rate: 0.28}
     purchases: {per_year: 12, spend_mean: 14.99}
+```
+
+The same market with one channel and a measured win-back campaign:
+
+```yaml
+channels:
+  - name: email
+    cost_per_contact: 0.002            # EUR per email
+    reach: 0.8                         # delivered and opened
+    base_response: {young: 0.05, default: 0.03}
+campaigns:
+  - name: win_back_email
+    type: win_back
+    channel: email
+    trigger: {lapsed_for_days: 14}     # two weeks after a customer leaves
+    budget: 5_000                      # EUR; null (the default) = no limit
+    holdout_share: 0.1                 # 10% kept back to measure the effect
+    measurement_days: 60
 ```
 """
 
@@ -96,6 +124,31 @@ _OUTRO = """\
 - `segments`: market sizes must add up to at most 4,294,967,295 people
   (the engine numbers people with 32-bit counters).
 - `start_date` must be a real calendar date (not 2027-02-30).
+- Names must be unique within `propositions`, `channels`, `campaigns` and
+  `value_tiers`, and every name a field refers to must exist: a campaign's
+  `channel` and `proposition`, a segment's `proposition`, the segments and
+  value tiers in `targeting`, the segment names in a channel's
+  `base_response` mapping (which must cover every segment or give a
+  `default`). Unknown names are reported with the known ones and the
+  closest match: `campaigns[2].channel: unknown channel 'emial' (known:
+  email, sms; did you mean 'email'?)`.
+- `value_tiers`: the first tier starts at 0 and each next one higher.
+- A campaign's `targeting.states` must be states its type acts on
+  (acquisition: prospect; welcome, cross_sell, retention: customers;
+  service_recovery: at_risk; win_back: lapsed), and its trigger must be
+  able to fire for them (`lapsed_for_days` only for lapsed people, at most
+  `lifecycle.winback_window_days`; `entered_at_risk` for at_risk; the
+  others for customers).
+- `effect.direct_share` is for acquisition campaigns only, `brand_lift` for
+  brand campaigns only; brand campaigns have no responders, so no
+  `churn_reduction` and a `holdout_share` of 0. A `churn_reduction` needs a
+  `duration_days` of at least 1.
+- A campaign without a trigger must give `schedule.every_days` (a wave
+  contacts everybody eligible, so the default of 1 would mean every day); a
+  campaign with a trigger must run every day (`every_days: 1`), since the
+  trigger picks people on one exact day.
+- `schedule.end_day` is at least `start_day`; `targeting.max_score` at
+  least `min_score`.
 - Numbers must be finite (no `.nan` or `.inf`).
 - YAML: a key written twice in one mapping is an error (plain YAML would keep
   the last one silently).
@@ -117,6 +170,14 @@ def _range(node: dict) -> str:
         return f"`{'>' if left == '(' else '>='} {_number(lo)}`"
     if hi is not None:
         return f"`{'<' if right == ')' else '<='} {_number(hi)}`"
+    if "enum" in node:
+        return "one of " + ", ".join(f"`{v}`" for v in node["enum"])
+    if "const" in node:
+        return f"`{str(node['const']).lower()}`"
+    if node.get("type") == "array" and "enum" in node.get("items", {}):
+        return "any of " + ", ".join(f"`{v}`" for v in node["items"]["enum"])
+    if node.get("maxProperties") == 1:
+        return "exactly one field"
     if "pattern" in node:
         return _PATTERN_PHRASES.get(node["pattern"], f"`{node['pattern']}`")
     if "minItems" in node or "maxItems" in node:
@@ -126,10 +187,19 @@ def _range(node: dict) -> str:
     return ""
 
 
+_TYPE_WORDS = {"integer": "integer", "number": "number", "string": "text", "object": "mapping",
+               "array": "list", "null": "`null`", "boolean": "true/false"}
+
+
 def _type(node: dict) -> str:
     kind = node.get("type", "")
-    return {"integer": "integer", "number": "number", "string": "text",
-            "object": "mapping", "array": "list"}.get(kind, kind)
+    if "const" in node and not kind:
+        return _TYPE_WORDS["boolean"] if isinstance(node["const"], bool) else "constant"
+    if isinstance(kind, list):
+        return " or ".join(_TYPE_WORDS.get(k, k) for k in kind)
+    if kind == "array" and node.get("items", {}).get("type") == "string":
+        return "list of text"
+    return _TYPE_WORDS.get(kind, kind)
 
 
 def _split_unit(description: str) -> tuple[str, str]:
@@ -147,6 +217,11 @@ def _default(node: dict, required: bool) -> str:
     value = node["default"]
     if value == {}:
         return "all defaults"
+    if value is None:
+        meaning = node.get("x-null")
+        return f"`null` ({meaning})" if meaning else "`null`"
+    if value == []:
+        return "none"
     return f"`{value}`"
 
 
@@ -174,7 +249,8 @@ def _tables(node: dict, root: dict, path: str) -> Iterator[str]:
         if sub.get("type") == "object":
             nested.append((sub, child))
         elif sub.get("type") == "array" and "items" in sub:
-            nested.append((sub["items"], f"{child}[]"))
+            if resolve(sub["items"], root).get("type") == "object":
+                nested.append((sub["items"], f"{child}[]"))
     yield "\n".join(lines) + "\n"
     for sub, child in nested:
         yield from _tables(sub, root, child)

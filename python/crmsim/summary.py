@@ -1,7 +1,8 @@
 """The plain-text run summary: what a marketing director wants to know first.
 
-Computed from the engine's integer KPI array with numpy only (no pandas), so
-it is exact and quick.
+Computed from the engine's integer tables with numpy only (no pandas), so
+it is exact and quick; campaign, channel and tier figures come from
+:mod:`crmsim.measurement`.
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ class Totals:
     customers_end: int
     acquisitions: int
     via_enquiry: int
+    via_campaign: int       # acquisitions that an acquisition campaign started
+    win_backs: int
     defections: int
     returns_to_market: int
     developments: int
     revenue: float          # currency units
+    marketing_cost: float   # currency units: contacts, waves, incentives, discounts
     customer_years: float   # customers at the start of each day, summed, / 365
 
     @property
@@ -67,10 +71,13 @@ def totals(values: np.ndarray) -> Totals:
         customers_end=int(customers[-1]),
         acquisitions=int(flows[at["acquisitions"]]),
         via_enquiry=int(flows[at["lead_conversions"]]),
+        via_campaign=int(flows[at["campaign_acquisitions"]]),
+        win_backs=int(flows[at["win_backs"]]),
         defections=int(flows[at["defections"]]),
         returns_to_market=int(flows[at["returns_to_market"]]),
         developments=int(flows[at["developments"]]),
         revenue=int(flows[at["revenue_cents"]]) / 100.0,
+        marketing_cost=int(flows[at["marketing_cost_micros"]]) / 1e6,
         # Exposure of each simulated day is the customers at its start.
         customer_years=float(customers[:-1].sum()) / _DAYS_PER_YEAR,
     )
@@ -103,7 +110,9 @@ def summary_text(result: Result) -> str:
         "",
         f"Customers         {whole.customers_start:,} at start, {whole.customers_end:,} at end "
         f"({_percent(whole.change_percent, signed=True)})",
-        f"Acquisitions      {whole.acquisitions:,} (of which {whole.via_enquiry:,} via enquiry)",
+        f"Acquisitions      {whole.acquisitions:,} (of which {whole.via_enquiry:,} via enquiry, "
+        f"{whole.via_campaign:,} from campaigns)",
+        f"Win-backs         {whole.win_backs:,} lapsed customers came back through campaigns",
         f"Defections        {whole.defections:,}",
         f"Churn rate        {_share(whole.churn_per_year)} of customers per year (annualised)",
         f"Back to market    {whole.returns_to_market:,} lapsed people left the win-back window",
@@ -111,6 +120,8 @@ def summary_text(result: Result) -> str:
         f"Revenue           {money} {whole.revenue:,.0f} in total, "
         + ("n/a" if per_customer is None else f"{money} {per_customer:,.2f}")
         + " per customer per year",
+        f"Marketing cost    {money} {whole.marketing_cost:,.0f} (contacts, incentives and "
+        "discounts)",
         "",
         "By segment",
     ]
@@ -120,7 +131,121 @@ def summary_text(result: Result) -> str:
     header = ("segment", "market", "customers start", "customers end", "change",
               "acquisitions", "defections", "churn/yr", f"revenue {money}")
     lines += _table(header, rows)
+    if sc.campaigns:
+        from .measurement import channel_columns
+
+        campaigns = result._campaign_columns  # computed once, shared with Result.campaigns
+        lines += ["", *_campaign_lines(sc.campaigns, campaigns, money)]
+        if sc.channels:
+            lines += ["", *_channel_lines(sc.channels, channel_columns(result._sim, sc, campaigns),
+                                          money)]
+    if len(sc.value_tiers) > 1 or _has_margin_inputs(sc):
+        from .measurement import tier_columns
+
+        lines += ["", *_tier_lines(sc.value_tiers, tier_columns(result._sim, sc), money)]
     return "\n".join(lines) + "\n"
+
+
+def _has_margin_inputs(sc) -> bool:
+    return any(seg["cost_to_serve_per_year"] > 0 or seg["gross_margin"] < 1
+               for seg in sc.to_dict()["segments"])
+
+
+def _count(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:,.0f}"
+
+
+def _money(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:,.0f}"
+
+
+def _rate(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{100.0 * x:.1f}%"
+
+
+def _signed_percent(x: float) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    # Beyond +-1,000% an ROI says "cost is tiny against the noise", not a number to plan with.
+    if x > 10:
+        return ">+1000%"
+    if x < -10:
+        return "<-1000%"
+    return f"{100.0 * x:+.0f}%"
+
+
+def _unit_money(x: float) -> str:
+    """Money per unit: cents shown below 100 currency units."""
+    if not np.isfinite(x):
+        return "n/a"
+    return f"{x:,.2f}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def _with_interval(value: float, low: float, high: float, fmt) -> str:
+    """"1,234 (1,010 to 1,458)": a value and its 95% interval; 'n/a' when not measured."""
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{fmt(value)} ({fmt(low)} to {fmt(high)})"
+
+
+def _campaign_lines(names: list[str], c: dict, money: str) -> list[str]:
+    """The campaigns' activity table, their effect table and notes on what was not measured."""
+    header = ("campaign", "type", "channel", "contacted", "delivered", "responded", "response",
+              "opt-outs", f"cost {money}", "budget used")
+    rows = [(name, c["type"][k], c["channel"][k], f"{c['contacted'][k]:,}",
+             f"{c['delivered'][k]:,}", f"{c['responded'][k]:,}", _rate(c["response_rate"][k]),
+             f"{c['unsubscribed'][k]:,}", _money(c["cost"][k]), _rate(c["budget_used"][k]))
+            for k, name in enumerate(names)]
+    lines = ["Campaigns", *_table(header, rows, left=3), "",
+             "Campaign effect: treated against holdout, 95% confidence intervals"]
+    header = ("campaign", "treated", "holdout", "converted (treated / holdout)",
+              "incremental conversions", f"incremental revenue {money}", "incremental ROI",
+              f"{money} per incr. conversion")
+    rows = []
+    for k, name in enumerate(names):
+        conv = (f"{_rate(c['treated_conversion_rate'][k])} / "
+                f"{_rate(c['holdout_conversion_rate'][k])}")
+        rows.append((
+            name, f"{c['treated_measured'][k]:,}", f"{c['holdout_measured'][k]:,}", conv,
+            _with_interval(c["incremental_conversions"][k], c["incremental_conversions_low"][k],
+                           c["incremental_conversions_high"][k], _count),
+            _with_interval(c["incremental_revenue"][k], c["incremental_revenue_low"][k],
+                           c["incremental_revenue_high"][k], _money),
+            _with_interval(c["roi"][k], c["roi_low"][k], c["roi_high"][k], _signed_percent),
+            _unit_money(c["cost_per_incremental_conversion"][k])))
+    lines += _table(header, rows)
+    notes = [f"  {name}: {c['note'][k]}" for k, name in enumerate(names) if c["note"][k]]
+    if notes:
+        lines += ["Notes", *notes]
+    return lines
+
+
+def _channel_lines(names: list[str], ch: dict, money: str) -> list[str]:
+    header = ("channel", "campaigns", "contacts", "delivered", "responses", "response",
+              "opt-outs", f"cost {money}", "capacity use", "incremental conversions",
+              "incremental ROI")
+    rows = [(name, f"{ch['campaigns'][k]:,}", f"{ch['contacts'][k]:,}",
+             f"{ch['delivered'][k]:,}", f"{ch['responses'][k]:,}", _rate(ch["response_rate"][k]),
+             f"{ch['unsubscribes'][k]:,}", _money(ch["cost"][k]),
+             "unlimited" if not np.isfinite(ch["capacity_per_day"][k])
+             else _rate(ch["capacity_use"][k]),
+             _with_interval(ch["incremental_conversions"][k], ch["incremental_conversions_low"][k],
+                            ch["incremental_conversions_high"][k], _count),
+             _with_interval(ch["roi"][k], ch["roi_low"][k], ch["roi_high"][k], _signed_percent))
+            for k, name in enumerate(names)]
+    return ["Channels (effect over the channel's campaigns with a holdout)", *_table(header, rows)]
+
+
+def _tier_lines(names: list[str], t: dict, money: str) -> list[str]:
+    header = ("value tier", "customers (mean)", "customers end", f"revenue {money}",
+              f"cost to serve {money}", f"marketing {money}", f"gross margin {money}",
+              f"margin/customer/yr {money}")
+    rows = [(name, _count(t["customers_mean"][k]), f"{t['customers_end'][k]:,}",
+             _money(t["revenue"][k]), _money(t["cost_to_serve"][k]),
+             _money(t["marketing_cost"][k]), _money(t["gross_margin"][k]),
+             _money(t["margin_per_customer_year"][k]))
+            for k, name in enumerate(names)]
+    return ["Value tiers", *_table(header, rows)]
 
 
 def _segment_row(name: str, t: Totals) -> tuple[str, ...]:
@@ -129,13 +254,13 @@ def _segment_row(name: str, t: Totals) -> tuple[str, ...]:
             f"{t.defections:,}", _share(t.churn_per_year), f"{t.revenue:,.0f}")
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    """Text table: first column left-aligned, numbers right-aligned."""
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], left: int = 1) -> list[str]:
+    """Text table: the first ``left`` columns (names) left-aligned, numbers right-aligned."""
     widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
 
     def line(cells: tuple[str, ...]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:]))
-        return "  ".join([first, *rest]).rstrip()
+        names = (c.ljust(w) for c, w in zip(cells[:left], widths[:left]))
+        rest = (c.rjust(w) for c, w in zip(cells[left:], widths[left:]))
+        return "  ".join([*names, *rest]).rstrip()
 
     return [line(header)] + [line(r) for r in rows]

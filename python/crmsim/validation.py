@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from . import marketing
 from ._messages import Path, format_path, path_sort_key, schema_error_messages, show
 from .schema import load_schema
 
@@ -69,6 +70,7 @@ def _semantic_problems(data: Any, schema_paths: set[Path]) -> Iterator[tuple[Pat
     segments = data.get("segments")
     if isinstance(segments, list):
         yield from _segment_problems(segments)
+    yield from marketing.problems(data)
 
 
 def _start_date_problems(value: Any) -> Iterator[tuple[Path, str]]:

@@ -38,6 +38,9 @@ def test_validate_reports_every_error_and_exits_2(tmp_path):
     done = cli("validate", "bad.yaml", BASELINE, cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
+        # The renamed segment is still named in the email channel's responses.
+        "bad.yaml: channels[0].base_response: unknown segment 'families' (known: young_urban, "
+        "seniors, default)",
         "bad.yaml: segments[1].name: duplicate segment name 'young_urban', already used by "
         "segments[0]",
         "bad.yaml: segments[2].churn.annual_rate: must be between 0 and 1, got 1.8",
@@ -58,6 +61,24 @@ def test_run_prints_the_summary_and_writes_csv(tmp_path):
     back["date"] = back["date"].astype(expected.kpis["date"].dtype)
     pdt.assert_frame_equal(back, expected.kpis, check_index_type=False)
     assert sorted(os.listdir(tmp_path)) == ["kpis.csv"]
+
+
+def test_run_prints_campaign_channel_and_tier_tables():
+    telco = BASELINE.parent / "telco.yaml"
+    done = cli("run", telco, "--population", "20000", "--days", "90", "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for title in ("Campaigns",
+                  "Campaign effect: treated against holdout, 95% confidence intervals",
+                  "Channels (effect over the channel's campaigns with a holdout)",
+                  "Value tiers"):
+        assert title in lines, title
+    expected = crmsim.run(telco, seed=3, days=90, population=20_000)
+    for name, row in expected.campaigns.iterrows():
+        line = next(x for x in lines if x.startswith(f"{name} ") and "%" in x)
+        assert f"{row['contacted']:,}" in line
+    tiers = lines[lines.index("Value tiers") + 2:]
+    assert [x.split()[0] for x in tiers[:2]] == ["standard", "high_value"]
 
 
 def test_run_writes_parquet(tmp_path):

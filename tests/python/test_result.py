@@ -15,7 +15,9 @@ import crmsim
 AGENT_DTYPES = {
     "segment": np.uint8, "state": np.uint8, "products": np.uint8, "flags": np.uint8,
     "state_since": np.int32, "acquired_day": np.int32, "purchase_rate": np.float32,
-    "churn_hazard": np.float32, "revenue_cents": np.int64,
+    "churn_hazard": np.float32, "revenue_cents": np.int64, "last_purchase_day": np.int32,
+    "effect_until": np.int32, "effect_campaign": np.uint8, "assigned": np.uint8,
+    "assigned_day": np.int32, "window_revenue_cents": np.int32, "contact_days": np.uint16,
 }
 
 
@@ -26,7 +28,7 @@ def test_agents_are_read_only_zero_copy_views(small_run):
     for name, dtype in AGENT_DTYPES.items():
         column = agents[name]
         assert column.dtype == dtype, name
-        assert column.shape == (5000,)
+        assert column.shape[0] == 5000 and column.ndim == (2 if name == "contact_days" else 1)
         assert column.base is not None, name          # a view of engine memory
         assert not column.flags.writeable, name
         assert not column.flags.owndata, name
@@ -96,7 +98,10 @@ def test_summary_tells_a_director_what_happened():
         "  Horizon         365 days, 2027-01-01 to 2028-01-01",
         f"Customers         {start:,} at start, {end:,} at end ({change:+.1f}%)",
         f"Acquisitions      {k['acquisitions'].sum():,} (of which "
-        f"{k['lead_conversions'].sum():,} via enquiry)",
+        f"{k['lead_conversions'].sum():,} via enquiry, "
+        f"{k['campaign_acquisitions'].sum():,} from campaigns)",
+        f"Win-backs         {k['win_backs'].sum():,} lapsed customers came back through "
+        "campaigns",
         f"Defections        {k['defections'].sum():,}",
         f"Churn rate        {churn:.1f}% of customers per year (annualised)",
         f"Back to market    {k['returns_to_market'].sum():,} lapsed people left the "
@@ -104,6 +109,8 @@ def test_summary_tells_a_director_what_happened():
         f"Developments      {k['developments'].sum():,} customers took a second product",
         f"Revenue           EUR {revenue:,.0f} in total, EUR "
         f"{revenue / customer_years:,.2f} per customer per year",
+        f"Marketing cost    EUR {k['marketing_cost'].sum():,.0f} (contacts, incentives and "
+        "discounts)",
     ]
     lines = text.splitlines()
     for line in expected_lines:
@@ -111,7 +118,7 @@ def test_summary_tells_a_director_what_happened():
     run_line = next(line for line in lines if line.startswith("  Run "))
     assert re.fullmatch(r"  Run             seed 4, 2 threads, 20,000 people, [0-9.]+ s",
                         run_line)
-    table = lines[lines.index("By segment") + 1:]
+    table = lines[lines.index("By segment") + 1:lines.index("Campaigns") - 1]
     assert table[0].split()[:3] == ["segment", "market", "customers"]
     assert [row.split()[0] for row in table[1:]] == [*res.scenario.segments, "total"]
     assert table[-1].split()[1] == "20,000"

@@ -18,10 +18,10 @@ import crmsim
 from crmsim import _core
 
 STATES = ["prospect", "lead", "new", "active", "developed", "at_risk", "lapsed"]
-FLOWS = ["enquiries", "acquisitions", "lead_conversions", "lead_expiries", "welcomed",
-         "developments", "problems", "recoveries", "defections", "returns_to_market",
-         "purchases"]
-COLUMNS = ["date", *STATES, "customers", *FLOWS, "revenue"]
+FLOWS = ["enquiries", "acquisitions", "lead_conversions", "campaign_acquisitions",
+         "lead_expiries", "welcomed", "developments", "problems", "recoveries", "defections",
+         "win_backs", "returns_to_market", "purchases"]
+COLUMNS = ["date", *STATES, "customers", *FLOWS, "revenue", "marketing_cost"]
 
 
 def test_kpis_have_the_documented_columns_index_and_dates(small_run):
@@ -48,8 +48,11 @@ def test_kpis_values_come_from_the_engine(small_run):
     np.testing.assert_array_equal(
         k["customers"], k["new"] + k["active"] + k["developed"] + k["at_risk"])
     assert (k.loc[0, FLOWS + ["revenue"]] == 0).all()  # day 0: the initial population
-    # Every flow happens in 60 days of a 5,000-person baseline.
-    assert (k.loc[1:, FLOWS].sum() > 0).all()
+    # Every flow happens in 60 days of a 5,000-person baseline (which has no
+    # acquisition campaign).
+    organic = [f for f in FLOWS if f != "campaign_acquisitions"]
+    assert (k.loc[1:, organic].sum() > 0).all()
+    assert k["campaign_acquisitions"].sum() == 0
 
 
 def test_market_is_closed_every_day_in_total_and_per_segment(small_run):
@@ -73,10 +76,12 @@ def test_stocks_follow_their_flows(small_run):
         now["lead"], prev["lead"] + now["enquiries"] - now["lead_conversions"]
         - now["lead_expiries"], check_names=False)
     pdt.assert_series_equal(
-        now["customers"], prev["customers"] + now["acquisitions"] - now["defections"],
+        now["customers"],
+        prev["customers"] + now["acquisitions"] + now["win_backs"] - now["defections"],
         check_names=False)
     pdt.assert_series_equal(
-        now["lapsed"], prev["lapsed"] + now["defections"] - now["returns_to_market"],
+        now["lapsed"],
+        prev["lapsed"] + now["defections"] - now["returns_to_market"] - now["win_backs"],
         check_names=False)
 
 
@@ -297,4 +302,5 @@ def test_any_valid_scenario_conserves_the_market(scenario, seed):
     np.testing.assert_array_equal(seg[STATES].sum(axis=1).to_numpy(), expected)
     assert (res.kpis[STATES].sum(axis=1) == scenario.population).all()
     k = res.kpis
-    assert (k["customers"].diff().iloc[1:] == (k["acquisitions"] - k["defections"]).iloc[1:]).all()
+    assert (k["customers"].diff().iloc[1:]
+            == (k["acquisitions"] + k["win_backs"] - k["defections"]).iloc[1:]).all()

@@ -236,11 +236,13 @@ def test_largest_remainder_is_exact_and_proportional():
 
 def test_engine_dict_has_exactly_the_engine_fields_with_engine_types(baseline):
     d = baseline.engine_dict()
-    assert set(d) == {"name", "days", "lifecycle", "segments"}
+    assert set(d) == {"name", "days", "lifecycle", "segments", "propositions", "fit_effects",
+                      "analytics", "contact_policy", "value_tiers", "channels", "campaigns"}
     assert set(d["lifecycle"]) == {"welcome_days", "enquiry_window_days", "winback_window_days"}
     for seg in d["segments"]:
         assert set(seg) == {"name", "market_size", "initial", "acquisition", "churn",
-                            "purchases", "development", "problems"}
+                            "purchases", "development", "problems", "needs", "proposition",
+                            "cost_to_serve_per_year", "gross_margin"}
         assert set(seg["initial"]) == {"lead", "new", "active", "developed", "at_risk",
                                        "lapsed"}
         assert type(seg["market_size"]) is int
@@ -253,3 +255,27 @@ def test_engine_dict_has_exactly_the_engine_fields_with_engine_types(baseline):
 def test_engine_dict_builds_a_simulation(baseline):
     sim = crmsim._core.Simulation(baseline.scaled(1000).with_days(3).engine_dict(), seed=1)
     assert sim.n_agents == 1000 and sim.horizon == 3 and sim.n_segments == 3
+
+
+#: Marketing defaults of engine/include/crmsim/marketing.hpp and scenario.hpp.
+ENGINE_MARKETING_DEFAULTS = {
+    ("fit_effects", "acquisition"): 1.0, ("fit_effects", "churn"): 1.0,
+    ("fit_effects", "spend"): 0.5, ("analytics", "score_accuracy"): 0.8,
+    ("contact_policy", "window_days"): 30,
+}
+
+
+def test_marketing_defaults_match_the_engine():
+    root = load_schema()
+    for (block, field), value in ENGINE_MARKETING_DEFAULTS.items():
+        assert root["properties"][block]["properties"][field]["default"] == value
+    defs = root["$defs"]
+    assert defs["proposition"]["properties"]["price_competitiveness"]["default"] == 0.5
+    assert defs["channel"]["properties"]["reach"]["default"] == 1.0
+    campaign = defs["campaign"]["properties"]
+    assert campaign["measurement_days"]["default"] == 30
+    assert campaign["schedule"]["properties"]["every_days"]["default"] == 1
+    assert campaign["targeting"]["properties"]["max_score"]["default"] == 1.0
+    segment = defs["segment"]["properties"]
+    assert segment["gross_margin"]["default"] == 1.0
+    assert segment["needs"]["properties"]["price"]["default"] == 1.0
