@@ -184,6 +184,9 @@ void target_agents(const TargetingContext& ctx, const AgentArrays& a, std::size_
     for (std::size_t k = 0; k < running.size(); ++k) {
       const CampaignPlan& p = plans[static_cast<std::size_t>(running[k])];
       if (!(p.state_mask & state_bit) || !p.segment_ok[static_cast<std::size_t>(seg)]) continue;
+      // Somebody still followed for this campaign's last contact is not
+      // contacted again until that measurement window closes.
+      if (a.assigned[i] == p.index + 1) continue;
       if (!trigger_fires(p.trigger, a, i, ctx.day)) continue;
       const int tier = ctx.tiers->tier_of(seg, a.state[i] == State::developed, a.purchase_rate[i]);
       if (!p.tier_ok[static_cast<std::size_t>(tier)]) continue;
@@ -227,14 +230,16 @@ class CampaignDay {
     }
     for (const Candidate& cand : candidates) {
       const std::size_t i = cand.agent;
+      // The contact policy filters controls exactly as it filters the
+      // treated, so that both groups stay comparable.
+      if (policy_.max_contacts > 0 &&
+          recent_contacts(a_, i, ctx_.day, policy_.window_days) >= policy_.max_contacts) {
+        continue;
+      }
       if (cand.holdout) {
         // Controls are followed only up to the point where treatment stopped,
         // so that both groups are cut by the same ranking.
         if (!exhausted_) assign(i, true);
-        continue;
-      }
-      if (policy_.max_contacts > 0 &&
-          recent_contacts(a_, i, ctx_.day, policy_.window_days) >= policy_.max_contacts) {
         continue;
       }
       ++t_.campaigns.at(static_cast<int>(plan_.index), CampaignKpi::selected);

@@ -124,9 +124,9 @@ class Agent {
       const auto discount = static_cast<std::int64_t>(std::llround(static_cast<double>(cents) * effect.discount_share));
       cents -= discount;
       const std::int64_t micros = discount * 10000;
+      // Segment and tier revenue is already net of the discount, so the
+      // discount is booked to the campaign only.
       tally_.campaigns.at(static_cast<int>(effect.plan->index), CampaignKpi::discount_cost_micros) += micros;
-      tally_.segments.at(seg_, Kpi::marketing_cost_micros) += micros;
-      tally_.tiers.at(tier_group(s), TierKpi::marketing_cost_micros) += micros;
     }
     a_.revenue_cents[i_] += cents;
     a_.last_purchase_day[i_] = ctx_.day;
@@ -182,7 +182,11 @@ class Agent {
     const int c = a_.assigned[i_];
     if (c == 0) return;
     const CampaignPlan& plan = ctx_.campaigns[c - 1];
-    if (ctx_.day - a_.assigned_day[i_] < plan.measurement_days && ctx_.day < ctx_.horizon) return;
+    // The window covers measurement_days days, the day of assignment first,
+    // and is closed before the next day's campaigns look for people.
+    if (ctx_.day - a_.assigned_day[i_] + 1 < plan.measurement_days && ctx_.day < ctx_.horizon) {
+      return;
+    }
     // Retention-type campaigns convert by keeping the customer.
     const bool keeps = plan.type == CampaignType::retention || plan.type == CampaignType::welcome;
     const bool converted = keeps ? is_customer(a_.state[i_])
@@ -194,7 +198,11 @@ class Agent {
     ++t.at(id, holdout ? CampaignKpi::holdout_measured : CampaignKpi::treated_measured);
     if (converted) ++t.at(id, holdout ? CampaignKpi::holdout_converted : CampaignKpi::treated_converted);
     t.at(id, holdout ? CampaignKpi::holdout_revenue_cents : CampaignKpi::treated_revenue_cents) += revenue;
-    tally_.campaign_revenue_sq.at(id, holdout ? 1 : 0) += static_cast<__int128>(revenue) * revenue;
+    const int bucket = (id * 2 + (holdout ? 1 : 0)) * measurement_bucket_count +
+                       measurement_bucket(static_cast<std::uint32_t>(i_));
+    ++tally_.buckets.at(bucket, BucketKpi::measured);
+    if (converted) ++tally_.buckets.at(bucket, BucketKpi::converted);
+    tally_.buckets.at(bucket, BucketKpi::revenue_cents) += revenue;
     a_.assigned[i_] = 0;
     a_.flags[i_] = static_cast<std::uint8_t>(a_.flags[i_] & ~(agent_flags::holdout | agent_flags::converted));
   }

@@ -29,16 +29,17 @@ struct DayContext {
 struct ChunkTallies {
   ChunkTallies(int segments, int campaigns, int tiers)
       : segments(segments, kpi_count), campaigns(campaigns, campaign_kpi_count),
-        campaign_revenue_sq(campaigns, 2), tiers(segments * tiers, tier_kpi_count) {}
+        buckets(campaigns * 2 * measurement_bucket_count, bucket_kpi_count),
+        tiers(segments * tiers, tier_kpi_count) {}
   KpiRow segments;                       ///< per segment
   Tally<std::int64_t> campaigns;         ///< per campaign
-  Tally<__int128> campaign_revenue_sq;   ///< per campaign: treated, holdout sum of squared window revenue (cents^2), exact
+  Tally<std::int64_t> buckets;           ///< per (campaign, treated/holdout, bucket): measurement
   Tally<std::int64_t> tiers;             ///< per (segment, tier)
   std::vector<std::vector<Candidate>> candidates;  ///< per running campaign, for targeting
   void clear() {
     segments.clear();
     campaigns.clear();
-    campaign_revenue_sq.clear();
+    buckets.clear();
     tiers.clear();
   }
 };

@@ -91,7 +91,7 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options)
       rates_(derive_rates(spec_)),
       kpis_(spec_.days, static_cast<int>(spec_.segments.size()), kpi_count),
       campaign_kpis_(spec_.days, static_cast<int>(spec_.campaigns.size()), campaign_kpi_count),
-      campaign_revenue_sq_(spec_.days, static_cast<int>(spec_.campaigns.size()), 2),
+      buckets_(static_cast<int>(spec_.campaigns.size()) * 2 * measurement_bucket_count, bucket_kpi_count),
       tier_kpis_(spec_.days, static_cast<int>(spec_.segments.size()) * tier_count(spec_),
                  tier_kpi_count),
       campaigns_(std::make_unique<Campaigns>()),
@@ -175,10 +175,12 @@ void Simulation::step() {
   // Phase 2, campaigns.
   std::vector<int> running;
   for (const auto& plan : camp.plans) {
-    // A campaign whose budget cannot pay for one more contact has ended.
+    // A campaign whose budget cannot pay for one more day's first contact
+    // (wave cost included) has ended.
     const bool spent = plan.budget_micros >= 0 &&
-                       camp.states[plan.index].spent_micros + plan.cost_per_contact_micros +
-                               plan.incentive_micros > plan.budget_micros;
+                       camp.states[plan.index].spent_micros + plan.wave_cost_micros +
+                               plan.cost_per_contact_micros + plan.incentive_micros >
+                           plan.budget_micros;
     if (plan.runs_on(today) && !spent) running.push_back(static_cast<int>(plan.index));
   }
   if (!running.empty()) {
@@ -253,18 +255,13 @@ void Simulation::reduce_chunks(int day) {
   for (const auto& tally : campaigns_->chunks) {
     total.segments.add(tally.segments);
     total.campaigns.add(tally.campaigns);
-    total.campaign_revenue_sq.add(tally.campaign_revenue_sq);
+    total.buckets.add(tally.buckets);
     total.tiers.add(tally.tiers);
   }
   kpis_.set_row(day, total.segments);
   campaign_kpis_.set_row(day, total.campaigns);
   tier_kpis_.set_row(day, total.tiers);
-  // Exact integer sums, converted once: deterministic.
-  Tally<double> squares(campaigns, 2);
-  for (int c = 0; c < campaigns; ++c) {
-    for (int g = 0; g < 2; ++g) squares.at(c, g) = static_cast<double>(total.campaign_revenue_sq.at(c, g));
-  }
-  campaign_revenue_sq_.set_row(day, squares);
+  buckets_.add(total.buckets);
 }
 
 }  // namespace crmsim

@@ -90,10 +90,12 @@ class Simulation:
 
         Measurement columns count the windows that closed that day.
         """
+    bucket_kpi_columns: ClassVar[list[str]]
     @property
-    def campaign_revenue_sq(self) -> npt.NDArray[np.float64]:
-        """Read-only float64 view (day 0..day, campaign, [treated, holdout]): sums of squared
-        per-person window revenue, cents^2, of the windows that closed that day."""
+    def measurement_buckets(self) -> npt.NDArray[np.int64]:
+        """Read-only int64 view (campaign, [treated, holdout], 32 person buckets,
+        bucket_kpi_columns) of the measurement windows closed so far; a person's windows
+        all fall in one bucket (fixed hash of the person)."""
     @property
     def tier_kpis(self) -> npt.NDArray[np.int64]:
         """Read-only int64 view (day 0..day, segment, value tier, tier_kpi_columns), no copy."""

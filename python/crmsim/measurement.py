@@ -4,13 +4,11 @@ Computed from the engine's integer tables with numpy only, so that the CLI
 summary needs no pandas; :class:`crmsim.Result` wraps the columns in
 DataFrames. Money leaves this module in currency units.
 
-Per campaign, with n_t treated and n_h held-out people measured, p the
-share converted and m, s2 the mean and variance of revenue per person in
-the measurement window:
+Per campaign, with n_t treated and n_h held-out measurement windows, p the
+share converted and m the mean revenue per window:
 
-    incremental conversions  = (p_t - p_h) n_t
-                               +- 1.96 n_t sqrt(p_t (1 - p_t) / n_t + p_h (1 - p_h) / n_h)
-    incremental revenue      = (m_t - m_h) n_t  +- 1.96 n_t sqrt(s2_t / n_t + s2_h / n_h)
+    incremental conversions  = (p_t - p_h) n_t  +- 1.96 n_t sqrt(V(p_t) + V(p_h))
+    incremental revenue      = (m_t - m_h) n_t  +- 1.96 n_t sqrt(V(m_t) + V(m_h))
     incremental ROI          = ((m_t - m_h) + d - c) / c
     cost per incr. conversion = c / (p_t - p_h)
 
@@ -23,12 +21,19 @@ ROI is (incremental revenue + discount - cost) / cost. Pricing the
 measured people at the cost per contact matters when some contacts are not
 measured (the person was already followed for an earlier contact).
 The ROI's interval is the revenue interval put through the same formula
-(the cost is known exactly). Intervals are normal approximations (Wald),
-fine for the hundreds of people a campaign measures; they treat each
-measurement window as one independent observation, which holds when each
-person is measured once per campaign (triggered campaigns, single waves)
-and makes the revenue interval too narrow when the same people are
-measured wave after wave. They are NaN when a group has nobody measured.
+(the cost is known exactly).
+
+The variances V are cluster-robust: the engine tallies each group's
+windows in 32 buckets by a fixed hash of the person, so that all windows
+of one person fall in one bucket. For a group with bucket totals n_g
+(windows) and y_g (conversions, or revenue), mean y = sum y_g / sum n_g and
+
+    V(y) = G / (G - 1) * sum_g (y_g - y n_g)^2 / (sum_g n_g)^2
+
+over its G non-empty buckets (the linearised variance of a ratio
+estimator). It stays honest when the same people are measured wave after
+wave, where a per-window formula would be too narrow. Intervals are normal
+approximations and are NaN when a group has nobody measured.
 """
 
 from __future__ import annotations
@@ -67,13 +72,19 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def _sample_variance(n: np.ndarray, total: np.ndarray, squares: np.ndarray) -> np.ndarray:
-    """Unbiased variance from count, sum and sum of squares; NaN below two people."""
-    n = n.astype(float)
-    mean = _ratio(total, n)
-    # Clip tiny negative values that rounding of large sums can leave.
-    centred = np.maximum(squares - n * np.nan_to_num(mean) ** 2, 0.0)
-    return _ratio(centred, n - 1.0)
+def _cluster_mean_variance(n_g: np.ndarray, y_g: np.ndarray) -> np.ndarray:
+    """Cluster-robust variance of sum(y_g) / sum(n_g) over the last axis (the buckets).
+
+    NaN when fewer than two buckets hold anybody.
+    """
+    n_g = n_g.astype(float)
+    y_g = y_g.astype(float)
+    total_n = n_g.sum(axis=-1)
+    mean = _ratio(y_g.sum(axis=-1), total_n)
+    residual = y_g - np.nan_to_num(mean)[..., None] * n_g
+    clusters = (n_g > 0).sum(axis=-1).astype(float)
+    spread = (residual**2).sum(axis=-1)
+    return _ratio(clusters * spread, (clusters - 1.0) * total_n**2)
 
 
 def _campaign_totals(sim: _core.Simulation) -> dict[str, np.ndarray]:
@@ -92,7 +103,8 @@ def campaign_columns(sim: _core.Simulation, scenario: Scenario) -> dict[str, Any
     data = scenario.to_dict()
     campaigns = data["campaigns"]
     t = _campaign_totals(sim)
-    squares = sim.campaign_revenue_sq.sum(axis=0)  # (campaign, [treated, holdout]), cents^2
+    # (campaign, [treated, holdout], bucket, [measured, converted, revenue_cents])
+    buckets = sim.measurement_buckets
 
     contact_cost = t["contact_cost_micros"] / MICROS
     incentive_cost = t["incentive_cost_micros"] / MICROS
@@ -108,13 +120,14 @@ def campaign_columns(sim: _core.Simulation, scenario: Scenario) -> dict[str, Any
     rev_t = t["treated_revenue_cents"] / CENTS
     rev_h = t["holdout_revenue_cents"] / CENTS
     m_t, m_h = _ratio(rev_t, n_t), _ratio(rev_h, n_h)
-    var_t = _sample_variance(n_t, rev_t, squares[:, 0] / CENTS**2)
-    var_h = _sample_variance(n_h, rev_h, squares[:, 1] / CENTS**2)
+    windows, converted, revenue = buckets[..., 0], buckets[..., 1], buckets[..., 2] / CENTS
+    conv_var = _cluster_mean_variance(windows, converted)  # (campaign, group)
+    rev_var = _cluster_mean_variance(windows, revenue)
 
     lift = p_t - p_h
-    lift_se = np.sqrt(_ratio(p_t * (1 - p_t), n_t) + _ratio(p_h * (1 - p_h), n_h))
+    lift_se = np.sqrt(conv_var[:, 0] + conv_var[:, 1])
     rev_lift = m_t - m_h
-    rev_se = np.sqrt(_ratio(var_t, n_t) + _ratio(var_h, n_h))
+    rev_se = np.sqrt(rev_var[:, 0] + rev_var[:, 1])
     cost_per_contact = _ratio(cost, t["contacted"])
     discount_per_contact = _ratio(discount, t["contacted"])
     measured_cost = cost_per_contact * n_t
@@ -197,10 +210,6 @@ def _note(campaign: dict, t: dict[str, np.ndarray], k: int, days: int) -> str:
     if measured < 0.8:
         notes.append(f"{100 * measured:.0f}% of contacts measured (the others reached people "
                      "still followed for an earlier contact)")
-    last = min(schedule["end_day"] or days, days)
-    waves = (last - schedule["start_day"]) // schedule["every_days"] + 1
-    if not campaign.get("trigger") and waves > 1:
-        notes.append(f"{waves} waves measure the same people again: intervals too narrow")
     return "; ".join(notes)
 
 

@@ -38,7 +38,7 @@ class Totals:
     returns_to_market: int
     developments: int
     revenue: float          # currency units
-    marketing_cost: float   # currency units: contacts, waves, incentives, discounts
+    marketing_cost: float   # currency units: contacts, waves, incentives (discounts lower revenue)
     customer_years: float   # customers at the start of each day, summed, / 365
 
     @property
@@ -120,8 +120,8 @@ def summary_text(result: Result) -> str:
         f"Revenue           {money} {whole.revenue:,.0f} in total, "
         + ("n/a" if per_customer is None else f"{money} {per_customer:,.2f}")
         + " per customer per year",
-        f"Marketing cost    {money} {whole.marketing_cost:,.0f} (contacts, incentives and "
-        "discounts)",
+        f"Marketing cost    {money} {whole.marketing_cost:,.0f} (contacts and incentives; "
+        "offer discounts show as lower revenue)",
         "",
         "By segment",
     ]

@@ -341,14 +341,18 @@ void register_simulation(py::module_& m) {
             return readonly_view(t.data(), {sim.day() + 1, t.groups(), t.columns()}, self);
           },
           "Per-campaign counts: int64 (day, campaign, column); read-only, no copy.")
+      .def_property_readonly_static("bucket_kpi_columns", [](const py::object&) {
+        return std::vector<std::string>(bucket_kpi_names.begin(), bucket_kpi_names.end());
+      })
       .def_property_readonly(
-          "campaign_revenue_sq",
+          "measurement_buckets",
           [](py::object self) {
             const auto& sim = self.cast<const Simulation&>();
-            const auto& t = sim.campaign_revenue_sq();
-            return readonly_view(t.data(), {sim.day() + 1, t.groups(), t.columns()}, self);
+            const auto n = static_cast<py::ssize_t>(sim.scenario().campaigns.size());
+            return readonly_view(sim.measurement_buckets().values().data(),
+                                 {n, 2, measurement_bucket_count, bucket_kpi_count}, self);
           },
-          "Sums of squared window revenue, cents^2: float64 (day, campaign, [treated, holdout]).")
+          "Measurement so far: int64 (campaign, [treated, holdout], person bucket, column).")
       .def_property_readonly(
           "tier_kpis",
           [](py::object self) {

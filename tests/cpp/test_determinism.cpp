@@ -28,10 +28,8 @@ Outcome run(std::uint64_t seed, int threads, std::int64_t chunk_size) {
   o.kpis.insert(o.kpis.end(), c.data(), c.data() + static_cast<std::size_t>(c.rows() * c.groups() * c.columns()));
   const auto& t = sim.tier_kpis();
   o.kpis.insert(o.kpis.end(), t.data(), t.data() + static_cast<std::size_t>(t.rows() * t.groups() * t.columns()));
-  const auto& q = sim.campaign_revenue_sq();
-  for (int i = 0; i < q.rows() * q.groups() * q.columns(); ++i) {
-    o.kpis.push_back(static_cast<std::int64_t>(q.data()[i]));
-  }
+  const auto& b = sim.measurement_buckets().values();
+  o.kpis.insert(o.kpis.end(), b.begin(), b.end());
   o.revenue = sim.agents().revenue_cents;
   o.states = sim.agents().state;
   o.churn_hazard = sim.agents().churn_hazard;

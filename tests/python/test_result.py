@@ -109,8 +109,8 @@ def test_summary_tells_a_director_what_happened():
         f"Developments      {k['developments'].sum():,} customers took a second product",
         f"Revenue           EUR {revenue:,.0f} in total, EUR "
         f"{revenue / customer_years:,.2f} per customer per year",
-        f"Marketing cost    EUR {k['marketing_cost'].sum():,.0f} (contacts, incentives and "
-        "discounts)",
+        f"Marketing cost    EUR {k['marketing_cost'].sum():,.0f} (contacts and incentives; "
+        "offer discounts show as lower revenue)",
     ]
     lines = text.splitlines()
     for line in expected_lines:

@@ -31,7 +31,7 @@ enum class Kpi : int {
   returns_to_market,      ///< lapsed people whose win-back window ended; back to prospects
   purchases,              ///< purchases made
   revenue_cents,          ///< revenue net of offer discounts, cents
-  marketing_cost_micros,  ///< contact, wave, incentive and discount cost, millionths of the currency
+  marketing_cost_micros,  ///< contact, wave and incentive cost, millionths of the currency (discounts show as lower revenue)
   count_                  ///< number of columns (not a column)
 };
 
@@ -76,11 +76,38 @@ inline constexpr std::array<std::string_view, campaign_kpi_count> campaign_kpi_n
     "treated_measured", "treated_converted", "treated_revenue_cents",
     "holdout_measured", "holdout_converted", "holdout_revenue_cents"};
 
+/// Measurement is also tallied in person clusters: a fixed hash of the
+/// person picks one of `measurement_bucket_count` buckets, so that the spread
+/// between buckets gives a variance that stays honest when the same people
+/// are measured wave after wave (cluster-robust intervals).
+inline constexpr int measurement_bucket_count = 32;
+
+/// Columns of the cumulative per-(campaign, group, bucket) measurement table.
+enum class BucketKpi : int {
+  measured,       ///< measurement windows closed
+  converted,      ///< ... of which converted
+  revenue_cents,  ///< revenue within those windows, cents
+  count_          ///< number of columns (not a column)
+};
+
+/// Number of bucket columns.
+inline constexpr int bucket_kpi_count = static_cast<int>(BucketKpi::count_);
+
+/// Bucket column names.
+inline constexpr std::array<std::string_view, bucket_kpi_count> bucket_kpi_names = {
+    "measured", "converted", "revenue_cents"};
+
+/// The measurement bucket of an agent: a fixed multiplicative hash of its id.
+constexpr int measurement_bucket(std::uint32_t agent) noexcept {
+  return static_cast<int>((agent * 0x9E3779B1u) >> 27);
+}
+static_assert(measurement_bucket_count == 32, "measurement_bucket() takes the top 5 bits");
+
 /// Columns of the per-(segment, value tier) table.
 enum class TierKpi : int {
   customers,             ///< customers at the end of the day
   revenue_cents,         ///< the day's revenue, cents
-  marketing_cost_micros, ///< the day's marketing cost, millionths of the currency
+  marketing_cost_micros, ///< the day's contact, wave and incentive cost, millionths of the currency
   count_                 ///< number of columns (not a column)
 };
 

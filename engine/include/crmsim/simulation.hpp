@@ -64,8 +64,9 @@ class Simulation {
   const KpiTable& kpis() const noexcept { return kpis_; }
   /// Per-campaign table (day, campaign, CampaignKpi).
   const DailyTable<std::int64_t>& campaign_kpis() const noexcept { return campaign_kpis_; }
-  /// Per-campaign sums of squared window revenue, cents^2: (day, campaign, [treated, holdout]).
-  const DailyTable<double>& campaign_revenue_sq() const noexcept { return campaign_revenue_sq_; }
+  /// Measurement so far per (campaign, [treated, holdout], bucket): BucketKpi
+  /// columns, group index (campaign * 2 + holdout) * measurement_bucket_count + bucket.
+  const Tally<std::int64_t>& measurement_buckets() const noexcept { return buckets_; }
   /// Per-(segment, value tier) table: (day, segment x tiers + tier, TierKpi).
   const DailyTable<std::int64_t>& tier_kpis() const noexcept { return tier_kpis_; }
   /// Number of value tiers (at least 1).
@@ -89,7 +90,7 @@ class Simulation {
   AgentArrays agents_;
   KpiTable kpis_;
   DailyTable<std::int64_t> campaign_kpis_;
-  DailyTable<double> campaign_revenue_sq_;
+  Tally<std::int64_t> buckets_;
   DailyTable<std::int64_t> tier_kpis_;
   std::unique_ptr<Campaigns> campaigns_;
   std::unique_ptr<Parallel> parallel_;
