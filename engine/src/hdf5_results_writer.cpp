@@ -29,12 +29,14 @@ std::vector<std::string> agent_column_names() {
 struct ResultsWriter::Impl {
   Impl(std::string path, Simulation& sim, ResultsOptions opts)
       : file(std::move(path)), options(std::move(opts)), simulation(&sim),
-        started(std::chrono::steady_clock::now()) {}
+        started(std::chrono::steady_clock::now()), last_flush(started) {}
 
   h5::AtomicFile file;
   ResultsOptions options;
   const Simulation* simulation;
   std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point last_flush;
+  std::vector<Event> pending_events;  ///< taken from the simulation, not yet in the file
   std::vector<std::string> snapshot_columns;
   Appender segments, campaigns, campaign_revenue_sq, tiers;
   Appender daily_day;
@@ -49,9 +51,16 @@ struct ResultsWriter::Impl {
 
   void create(const Simulation& sim);
   void append_rows(const Simulation& sim);
-  void append_events(Simulation& sim);
+  void append_events();
   void snapshot(const Simulation& sim);
   void write(Simulation& sim);
+  /// Appends the rows and events not yet in the file and flushes it.
+  void bring_up_to_date(const Simulation& sim) {
+    append_rows(sim);
+    append_events();
+    file.flush();
+    last_flush = std::chrono::steady_clock::now();
+  }
   bool is_snapshot_day(int day) const {
     return options.snapshot_every > 0 && day % options.snapshot_every == 0;
   }
@@ -68,6 +77,9 @@ void check_options(const ResultsOptions& o, const std::string& path, std::vector
   }
   if (o.compression < 0 || o.compression > 9) {
     throw UsageError(path + ": compression must be 0 to 9, got " + std::to_string(o.compression));
+  }
+  if (!(o.flush_seconds >= 0.0)) {
+    throw UsageError(path + ": flush_seconds must be >= 0, got " + std::to_string(o.flush_seconds));
   }
   const auto known = agent_column_names();
   if (o.snapshot_columns.empty()) {
@@ -207,10 +219,10 @@ void ResultsWriter::Impl::append_rows(const Simulation& sim) {
   rows = to;
 }
 
-void ResultsWriter::Impl::append_events(Simulation& sim) {
-  if (!events) return;
-  const std::vector<Event> log = sim.take_events();
-  if (log.empty()) return;
+void ResultsWriter::Impl::append_events() {
+  if (!events || pending_events.empty()) return;
+  std::vector<Event> log;
+  log.swap(pending_events);
   const auto n = log.size();
   std::vector<std::int32_t> day(n);
   std::vector<std::uint32_t> agent(n);
@@ -268,10 +280,19 @@ void ResultsWriter::Impl::write(Simulation& sim) {
                        " is a snapshot day but write() was not called on it (advance to next_stop())");
     }
   }
-  append_rows(sim);
-  append_events(sim);
+  if (events) {
+    auto taken = sim.take_events();
+    if (pending_events.empty()) {
+      pending_events = std::move(taken);
+    } else {
+      pending_events.insert(pending_events.end(), taken.begin(), taken.end());
+    }
+  }
   if (is_snapshot_day(day) && last_snapshot != day) snapshot(sim);
   last_write_day = day;
+  const double since_flush =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush).count();
+  if (since_flush >= options.flush_seconds) bring_up_to_date(sim);
 }
 
 ResultsWriter::ResultsWriter(std::string path, Simulation& sim, ResultsOptions options) {
@@ -286,7 +307,7 @@ ResultsWriter::ResultsWriter(std::string path, Simulation& sim, ResultsOptions o
     sim.take_events();  // events of earlier days (if any) belong to nobody's file
   }
   impl_->write(sim);
-  impl_->file.flush();
+  impl_->bring_up_to_date(sim);  // the metadata and rows so far are in the file at once
 }
 
 ResultsWriter::~ResultsWriter() { discard(); }
@@ -301,13 +322,14 @@ int ResultsWriter::next_stop(int day) const {
 void ResultsWriter::write(Simulation& sim) {
   h5::quiet();
   impl_->write(sim);
-  impl_->file.flush();
 }
 
 void ResultsWriter::commit(Simulation& sim) {
   h5::quiet();
   try {
     impl_->write(sim);
+    impl_->append_rows(sim);
+    impl_->append_events();
     auto& c = impl_->ctx();
     if ((impl_->options.final_snapshot || impl_->options.snapshot_every > 0) &&
         impl_->last_snapshot != sim.day()) {

@@ -2,6 +2,7 @@
 #include "hdf5_support.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,7 +31,23 @@ void Id::reset() noexcept {
   id_ = H5I_INVALID_HID;
 }
 
-void quiet() noexcept { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+namespace {
+
+// HDF5 closes the files still open at process exit. A file whose close
+// failed (a full disk) is left half-freed by HDF5 1.10, and closing it again
+// there crashes the process. The engine closes every file it opens itself,
+// so HDF5's exit handler is switched off before the library starts.
+const bool no_exit_handler = [] {
+  H5dont_atexit();
+  return true;
+}();
+
+}  // namespace
+
+void quiet() noexcept {
+  static_cast<void>(no_exit_handler);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 std::string take_error() {
   std::string message;
@@ -39,7 +56,18 @@ std::string take_error() {
       [](unsigned n, const H5E_error2_t* err, void* out) -> herr_t {
         // The first entry walking upward is the most specific one.
         if (n == 0 && err != nullptr && err->desc != nullptr) {
-          *static_cast<std::string*>(out) = err->desc;
+          std::string desc = err->desc;
+          // System call failures carry errno's text among much detail: keep
+          // what failed and why ("file write failed: No space left on device").
+          const std::string marker = "error message = '";
+          const std::size_t at = desc.find(marker);
+          if (at != std::string::npos) {
+            const std::size_t from = at + marker.size();
+            const std::size_t to = desc.find('\'', from);
+            const std::size_t colon = desc.find(':');
+            desc = desc.substr(0, colon) + ": " + desc.substr(from, to == std::string::npos ? to : to - from);
+          }
+          *static_cast<std::string*>(out) = desc;
         }
         return 0;
       },
@@ -477,7 +505,13 @@ void AtomicFile::flush() {
 void AtomicFile::commit() {
   quiet();
   if (!pending_ || !file_) throw IoError(path_, "the file was already committed or discarded");
-  // Closing writes HDF5's caches; a failure here (disk full) must not rename.
+  // Everything is written before closing: a write failure (disk full) is
+  // caught here, where the file can still be discarded cleanly.
+  if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) {
+    const std::string detail = take_error();
+    discard();
+    throw IoError(path_, "cannot write " + temp_ + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+  }
   const herr_t closed = H5Fclose(file_.get());
   file_.release();  // closed (or failed to): never close twice
   if (closed < 0) {
@@ -505,7 +539,23 @@ void AtomicFile::commit() {
 void AtomicFile::discard() noexcept {
   if (file_) {
     quiet();
-    file_.reset();
+    // Nothing of a discarded file needs to reach the disk: its descriptor is
+    // pointed at memory (or /dev/null) before HDF5 flushes it on close. That
+    // makes discarding quick, frees the disk space at once, and lets the
+    // close succeed even when the disk is full.
+    void* handle = nullptr;
+    if (H5Fget_vfd_handle(file_.get(), H5P_DEFAULT, &handle) >= 0 && handle != nullptr) {
+      const int fd = *static_cast<int*>(handle);
+      int sink = ::memfd_create("crmsim-discarded", MFD_CLOEXEC);
+      if (sink < 0) sink = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+      if (sink >= 0) {
+        ::dup2(sink, fd);
+        ::close(sink);
+      }
+    }
+    // A close that fails leaves HDF5's file half-freed: never touch it again.
+    H5Fclose(file_.get());
+    file_.release();
     take_error();
   }
   if (pending_) {

@@ -94,12 +94,13 @@ class ResultsWriter:
         final_snapshot: bool = False,
         event_share: float = 0.0,
         compression: int = 4,
+        flush_seconds: float = 1.0,
         attributes: dict[str, str] | None = None,
     ) -> None: ...
     def next_stop(self, day: int) -> int:
         """First day after `day` on which write() must be called, or the horizon."""
     def write(self, simulation: Simulation) -> None:
-        """Appends rows, events and the snapshot since the last call; flushes (GIL released)."""
+        """Takes new events, writes a due snapshot, updates the file every flush_seconds."""
     def commit(self, simulation: Simulation) -> None:
         """Finishes the file and renames it onto its final name (GIL released)."""
     def discard(self) -> None:

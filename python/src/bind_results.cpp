@@ -89,7 +89,7 @@ void register_results(py::module_& m) {
       .def(py::init([](Simulation& sim, const std::string& path, std::string scenario_yaml,
                        int snapshot_every, std::vector<std::string> snapshot_columns,
                        bool final_snapshot, double event_share, int compression,
-                       std::optional<py::dict> attributes) {
+                       double flush_seconds, std::optional<py::dict> attributes) {
              ResultsOptions options;
              options.scenario_yaml = std::move(scenario_yaml);
              options.snapshot_every = snapshot_every;
@@ -97,6 +97,7 @@ void register_results(py::module_& m) {
              options.final_snapshot = final_snapshot;
              options.event_share = event_share;
              options.compression = compression;
+             options.flush_seconds = flush_seconds;
              options.attributes = text_attributes(attributes);
              py::gil_scoped_release release;
              return std::make_unique<ResultsWriter>(path, sim, std::move(options));
@@ -104,7 +105,8 @@ void register_results(py::module_& m) {
            py::arg("simulation"), py::arg("path"), py::arg("scenario_yaml"),
            py::arg("snapshot_every") = 0, py::arg("snapshot_columns") = std::vector<std::string>{},
            py::arg("final_snapshot") = false, py::arg("event_share") = 0.0,
-           py::arg("compression") = 4, py::arg("attributes") = py::none(),
+           py::arg("compression") = 4, py::arg("flush_seconds") = 1.0,
+           py::arg("attributes") = py::none(),
            // The writer keeps a pointer to the simulation: keep it alive as long.
            py::keep_alive<1, 2>(),
            "Creates PATH.tmp-<pid> and writes the metadata and rows so far.")
@@ -115,7 +117,8 @@ void register_results(py::module_& m) {
       // simulation is not advancing (advance needs the GIL to be called).
       .def("write", &ResultsWriter::write, py::arg("simulation"),
            py::call_guard<py::gil_scoped_release>(),
-           "Appends the rows, events and snapshot since the last call; flushes.")
+           "Takes the events since the last call, writes today's snapshot if due, and brings\n"
+           "the temporary file up to date when flush_seconds have passed.")
       .def("commit", &ResultsWriter::commit, py::arg("simulation"),
            py::call_guard<py::gil_scoped_release>(),
            "Finishes the file and renames it onto its final name.")

@@ -72,16 +72,29 @@ def test_sigkill_mid_run_leaves_the_earlier_file_intact(small_run, tmp_path):
     assert temp.name in message
 
 
-def test_a_failed_commit_never_replaces_the_earlier_file(small_run, tmp_path):
+def test_a_full_disk_fails_cleanly_and_never_replaces_the_earlier_file(small_run, tmp_path):
     out = tmp_path / "out.h5"
     small_run.save(out, agents=False)
     earlier = out.read_bytes()
-    os.chmod(tmp_path, 0o500)  # the folder cannot take the temporary file
-    try:
-        if os.access(tmp_path, os.W_OK):
-            pytest.skip("running as a user who can write anywhere (root)")
-        with pytest.raises(crmsim.ResultsFileError, match="out.h5"):
-            crmsim.run(BASELINE, days=5, population=1000, out=out)
-    finally:
-        os.chmod(tmp_path, 0o700)
+    # A file size limit stands in for a full disk: writes past 200 kB fail
+    # (EFBIG) in the child process, as they would with ENOSPC.
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "import json, resource, signal, sys, crmsim\n"
+         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+         "resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))\n"
+         "try:\n"
+         "    crmsim.run(sys.argv[1], days=60, population=20000, out=sys.argv[2],\n"
+         "               snapshot_every=5)\n"
+         "    print(json.dumps('written'))\n"
+         "except crmsim.ResultsFileError as e:\n"
+         "    print(json.dumps(str(e)))\n",
+         str(BASELINE), str(out)], capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # HDF5 printed nothing
+    message = json.loads(done.stdout)
+    assert message != "written"
+    assert "out.h5" in message and "cannot" in message
     assert out.read_bytes() == earlier
+    assert os.listdir(tmp_path) == ["out.h5"]  # the temporary file was removed

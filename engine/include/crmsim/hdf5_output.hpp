@@ -40,6 +40,7 @@ struct ResultsOptions {
   bool final_snapshot = false;  ///< snapshot the last day written (always when snapshot_every > 0)
   double event_share = 0.0;   ///< share of agents whose events are logged, 0 to 1; 0 = no /events
   int compression = 4;        ///< deflate level of every dataset, 0 (none) to 9
+  double flush_seconds = 1.0; ///< at most this long between writes of new rows and events to the temporary file; 0 = at every write()
   TextAttributes attributes;  ///< extra text attributes of the root group (e.g. start_date)
 };
 
@@ -66,8 +67,11 @@ class ResultsWriter {
   /// The first day after `day` at which write() must see the simulation (a
   /// snapshot day), or the horizon.
   int next_stop(int day) const;
-  /// Appends the KPI rows and events since the last call, and the snapshot
-  /// if today is a snapshot day; then flushes to the temporary file.
+  /// Takes the events since the last call and writes the snapshot if today
+  /// is a snapshot day. New KPI rows and events go to the temporary file
+  /// when flush_seconds have passed since it was last brought up to date
+  /// (rows stay in the simulation meanwhile), so that frequent calls cost
+  /// next to nothing and a killed run has written all but the last moments.
   void write(Simulation& sim);
   /// Writes the rest, closes the file, syncs it and renames it onto the
   /// final name. On failure the temporary file is removed and the error thrown.
