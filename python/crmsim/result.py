@@ -153,8 +153,10 @@ class Result:
 
         The file has every KPI table, the scenario and provenance, and (with
         ``agents``) the agent columns at the end of the run as a snapshot. It
-        is written under a temporary name and renamed when complete. A loaded
-        result is saved as a copy of its file. Layout: docs/results-format.md.
+        is written under a temporary name and renamed when complete. The event
+        log is not included: it is written only during a run (``run(out=...,
+        events=...)``). A loaded result is saved as a copy of its file.
+        Layout: docs/results-format.md.
         Raises ResultsFileError if the file cannot be written.
         """
         from .results_file import save_result

@@ -204,7 +204,7 @@ TEST_CASE("a sampled event log keeps whole histories of a seed-dependent share",
   CHECK(agents_logged(5, 0.1) != tenth);
 }
 
-TEST_CASE("the final name is untouched until commit; an abandoned writer leaves nothing", "[hdf5][results]") {
+TEST_CASE("the final name is untouched until commit and an abandoned writer leaves nothing", "[hdf5][results]") {
   test::ScratchFolder dir;
   const std::string path = dir.file("out.h5");
   test::write_bytes(path, "an earlier result");
