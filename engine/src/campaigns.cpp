@@ -347,6 +347,10 @@ class CampaignDay {
     a_.state[i] = to;
     a_.state_since[i] = ctx_.day;
     ++t_.segments.at(a_.segment[i], flow);
+    if (ctx_.events != nullptr) {
+      ctx_.events->record(*t_.events, ctx_.day, i, a_.segment[i], flow, a_.flags[i],
+                          static_cast<std::uint8_t>(plan_.index + 1));
+    }
   }
 
   void become_customer(std::size_t i, Kpi flow) {

@@ -12,6 +12,7 @@
 #include "crmsim/kpi.hpp"
 #include "crmsim/rates.hpp"
 #include "crmsim/scenario.hpp"
+#include "event_log.hpp"
 
 namespace crmsim::detail {
 
@@ -116,6 +117,7 @@ struct CampaignDayTallies {
   KpiRow& segments;
   Tally<std::int64_t>& campaigns;
   Tally<std::int64_t>& tiers;
+  std::vector<Event>* events = nullptr;  ///< logged events (when ContactContext::events is set)
 };
 
 /// Everything selection and contact need.
@@ -125,6 +127,7 @@ struct ContactContext {
   const ScenarioSpec* spec = nullptr;
   const std::vector<SegmentRates>* rates = nullptr;
   const TierBounds* tiers = nullptr;
+  const EventSampler* events = nullptr;  ///< event log sample; null = no event log
 };
 
 /// Selects and contacts, campaign by campaign in priority order, and applies

@@ -63,6 +63,9 @@ class Agent {
     a_.state[i_] = s;
     a_.state_since[i_] = ctx_.day;
     ++tally_.segments.at(seg_, flow);
+    if (ctx_.events != nullptr) {
+      ctx_.events->record(tally_.events, ctx_.day, i_, seg_, flow, a_.flags[i_], 0);
+    }
   }
 
   void become_customer(bool via_enquiry) const {

@@ -10,6 +10,7 @@
 #include "crmsim/kpi.hpp"
 #include "crmsim/rates.hpp"
 #include "crmsim/scenario.hpp"
+#include "event_log.hpp"
 
 namespace crmsim::detail {
 
@@ -23,6 +24,7 @@ struct DayContext {
   const std::uint64_t* acquisition_threshold = nullptr;  ///< per segment: today's prospect acquisition probability, as a threshold
   const CampaignPlan* campaigns = nullptr;        ///< per campaign (effects and measurement)
   const TierBounds* tiers = nullptr;              ///< value tiers
+  const EventSampler* events = nullptr;           ///< event log sample; null = no event log
 };
 
 /// One chunk's tallies of a day; added up in chunk order.
@@ -36,7 +38,9 @@ struct ChunkTallies {
   Tally<std::int64_t> buckets;           ///< per (campaign, treated/holdout, bucket): measurement
   Tally<std::int64_t> tiers;             ///< per (segment, tier)
   std::vector<std::vector<Candidate>> candidates;  ///< per running campaign, for targeting
+  std::vector<Event> events;             ///< the day's logged events, in agent order (event log only)
   void clear() {
+    events.clear();
     segments.clear();
     campaigns.clear();
     buckets.clear();

@@ -58,6 +58,14 @@ struct Simulation::Campaigns {
   std::vector<detail::ChunkTallies> chunks;
 };
 
+struct Simulation::EventLog {
+  bool on = false;
+  detail::EventSampler sampler;
+  std::vector<Event> day_campaign;  ///< the day's events from campaign responses
+  std::vector<Event> pending;       ///< logged, not yet taken
+  double share = 0.0;
+};
+
 namespace {
 
 int resolve_threads(int requested) {
@@ -85,6 +93,12 @@ int contact_slots(const ScenarioSpec& spec) {
 }  // namespace
 
 Simulation::Simulation(ScenarioSpec spec, RunOptions options)
+    : Simulation(std::move(spec), options, nullptr) {}
+
+Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState state)
+    : Simulation(std::move(spec), options, &state) {}
+
+Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState* saved)
     : spec_((validate(spec), std::move(spec))),
       options_(options),
       threads_(resolve_threads(options.threads)),
@@ -95,7 +109,8 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options)
       tier_kpis_(spec_.days, static_cast<int>(spec_.segments.size()) * tier_count(spec_),
                  tier_kpi_count),
       campaigns_(std::make_unique<Campaigns>()),
-      parallel_(std::make_unique<Parallel>(threads_)) {
+      parallel_(std::make_unique<Parallel>(threads_)),
+      events_(std::make_unique<EventLog>()) {
   options_.threads = threads_;
   const auto n = static_cast<std::size_t>(market_total(spec_));
   const int segments = static_cast<int>(spec_.segments.size());
@@ -105,6 +120,10 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options)
   campaigns_->chunks.assign(
       chunk_count(n, options_.chunk_size),
       detail::ChunkTallies(segments, static_cast<int>(spec_.campaigns.size()), tier_count(spec_)));
+  if (saved != nullptr) {
+    restore(*saved);
+    return;
+  }
   agents_.resize(n, contact_slots(spec_));
 
   const auto offsets = detail::segment_offsets(spec_);
@@ -118,6 +137,123 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options)
 }
 
 Simulation::~Simulation() = default;
+
+namespace {
+
+[[noreturn]] void mismatch(const std::string& what) {
+  throw UsageError("the saved state does not match the scenario: " + what);
+}
+
+template <class T>
+void check_size(const std::vector<T>& v, std::size_t expected, const char* what) {
+  if (v.size() != expected) {
+    mismatch(std::string(what) + " has " + std::to_string(v.size()) + " values, expected " +
+             std::to_string(expected));
+  }
+}
+
+template <class T>
+void check_below(const std::vector<T>& v, unsigned limit, const char* what) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (static_cast<unsigned>(v[i]) >= limit) {
+      mismatch(std::string(what) + " of agent " + std::to_string(i) + " is " +
+               std::to_string(static_cast<unsigned>(v[i])) + ", must be below " +
+               std::to_string(limit));
+    }
+  }
+}
+
+template <class T>
+void copy_rows(const std::vector<T>& rows, DailyTable<T>& table, int day, const char* what) {
+  const auto expected = static_cast<std::size_t>(day + 1) * static_cast<std::size_t>(table.groups()) *
+                        static_cast<std::size_t>(table.columns());
+  check_size(rows, expected, what);
+  std::copy(rows.begin(), rows.end(), table.mutable_data());
+}
+
+}  // namespace
+
+void Simulation::restore(SimulationState& saved) {
+  if (saved.seed != options_.seed) {
+    mismatch("it was made with seed " + std::to_string(saved.seed) + ", the run has seed " +
+             std::to_string(options_.seed));
+  }
+  if (saved.day < 0 || saved.day > horizon()) {
+    mismatch("day " + std::to_string(saved.day) + " is outside the " + std::to_string(horizon()) +
+             "-day horizon");
+  }
+  const auto n = static_cast<std::size_t>(market_total(spec_));
+  AgentArrays& a = saved.agents;
+  if (a.size() != n) {
+    mismatch(std::to_string(a.size()) + " agents, the scenario has " + std::to_string(n));
+  }
+  if (a.contact_slots != contact_slots(spec_)) {
+    mismatch(std::to_string(a.contact_slots) + " contact slots per agent, the scenario needs " +
+             std::to_string(contact_slots(spec_)));
+  }
+  check_size(a.segment, n, "segment");
+  check_size(a.products, n, "products");
+  check_size(a.flags, n, "flags");
+  check_size(a.state_since, n, "state_since");
+  check_size(a.acquired_day, n, "acquired_day");
+  check_size(a.purchase_rate, n, "purchase_rate");
+  check_size(a.churn_hazard, n, "churn_hazard");
+  check_size(a.revenue_cents, n, "revenue_cents");
+  check_size(a.last_purchase_day, n, "last_purchase_day");
+  check_size(a.contact_days, n * static_cast<std::size_t>(a.contact_slots), "contact_days");
+  check_size(a.effect_until, n, "effect_until");
+  check_size(a.effect_campaign, n, "effect_campaign");
+  check_size(a.assigned, n, "assigned");
+  check_size(a.assigned_day, n, "assigned_day");
+  check_size(a.window_revenue_cents, n, "window_revenue_cents");
+  // Indices that the passes use to address tables must be in range: a
+  // corrupted file must give an error, never a write out of bounds.
+  const auto campaigns = static_cast<unsigned>(spec_.campaigns.size());
+  check_below(a.segment, static_cast<unsigned>(spec_.segments.size()), "segment");
+  check_below(a.state, static_cast<unsigned>(state_count), "state");
+  check_below(a.effect_campaign, campaigns + 1, "effect_campaign");
+  check_below(a.assigned, campaigns + 1, "assigned");
+  const auto offsets = detail::segment_offsets(spec_);
+  for (std::size_t s = 0; s + 1 < offsets.size(); ++s) {
+    for (auto i = static_cast<std::size_t>(offsets[s]); i < static_cast<std::size_t>(offsets[s + 1]); ++i) {
+      if (static_cast<std::size_t>(a.segment[i]) != s) {
+        mismatch("agent " + std::to_string(i) + " is in segment " + std::to_string(a.segment[i]) +
+                 ", the scenario puts it in segment " + std::to_string(s));
+      }
+    }
+  }
+  copy_rows(saved.kpis, kpis_, saved.day, "kpis");
+  copy_rows(saved.campaign_kpis, campaign_kpis_, saved.day, "campaign_kpis");
+  check_size(saved.measurement_buckets, buckets_.values().size(), "measurement_buckets");
+  buckets_.assign(saved.measurement_buckets);
+  copy_rows(saved.tier_kpis, tier_kpis_, saved.day, "tier_kpis");
+  check_size(saved.campaign_spent_micros, spec_.campaigns.size(), "campaign_spent_micros");
+  check_size(saved.campaign_adstock, spec_.campaigns.size(), "campaign_adstock");
+  for (std::size_t c = 0; c < spec_.campaigns.size(); ++c) {
+    campaigns_->states[c].spent_micros = saved.campaign_spent_micros[c];
+    campaigns_->states[c].adstock = saved.campaign_adstock[c];
+  }
+  agents_ = std::move(saved.agents);
+  day_ = saved.day;
+}
+
+void Simulation::log_events(double share) {
+  if (!(share >= 0.0 && share <= 1.0)) {
+    throw UsageError("event share must be between 0 and 1, got " + std::to_string(share));
+  }
+  events_->share = share;
+  events_->on = share > 0.0;
+  events_->sampler.seed = options_.seed;
+  events_->sampler.threshold = probability_threshold(share);
+}
+
+double Simulation::event_share() const noexcept { return events_->share; }
+
+std::vector<Event> Simulation::take_events() {
+  std::vector<Event> out;
+  out.swap(events_->pending);
+  return out;
+}
 
 int Simulation::tiers() const noexcept { return campaigns_->tiers.tiers; }
 
@@ -217,8 +353,15 @@ void Simulation::step() {
     contact.rates = &rates_;
     contact.tiers = &camp.tiers;
     auto& first = camp.chunks.front();  // serial tallies join chunk 0's
+    events_->day_campaign.clear();
+    contact.events = events_->on ? &events_->sampler : nullptr;
     detail::select_and_contact(contact, camp.plans, running, candidates, camp.states, agents_,
-                               {first.segments, first.campaigns, first.tiers});
+                               {first.segments, first.campaigns, first.tiers,
+                                &events_->day_campaign});
+    if (events_->on) {
+      events_->pending.insert(events_->pending.end(), events_->day_campaign.begin(),
+                              events_->day_campaign.end());
+    }
   }
 
   // Phase 3, lifecycle pass over fixed chunks.
@@ -231,10 +374,17 @@ void Simulation::step() {
   ctx.acquisition_threshold = acquisition_threshold.data();
   ctx.campaigns = camp.plans.data();
   ctx.tiers = &camp.tiers;
+  ctx.events = events_->on ? &events_->sampler : nullptr;
   parallel_->for_each_chunk(agents_.size(), chunk,
                             [&](std::size_t c, std::size_t begin, std::size_t end) {
                               detail::lifecycle_pass(ctx, agents_, begin, end, camp.chunks[c]);
                             });
+  if (events_->on) {
+    // Chunk order is agent order: the same log for any thread count.
+    for (const auto& tally : camp.chunks) {
+      events_->pending.insert(events_->pending.end(), tally.events.begin(), tally.events.end());
+    }
+  }
 
   // Phase 4, KPI reduction in chunk order, then brand carry-over for tomorrow.
   reduce_chunks(today);

@@ -5,14 +5,18 @@
     res = crmsim.run(sc, seed=1, progress=True)           # C++ engine, all cores
     res.kpis                                              # pandas DataFrame, one row per day
     print(res.summary())
+    res.save("run.h5"); crmsim.load("run.h5")              # HDF5 results file
 
 Importing crmsim is quick: numpy, pandas and jsonschema load on first use.
 """
 
 from ._core import __version__
-from .errors import CrmsimError, ScenarioError
+from .checkpoint import resume
+from .errors import CrmsimError, ResultsFileError, ScenarioError
 from .result import Result
+from .results_file import load
 from .run import run
 from .scenario import Scenario
 
-__all__ = ["Scenario", "run", "Result", "ScenarioError", "CrmsimError", "__version__"]
+__all__ = ["Scenario", "run", "Result", "load", "resume", "ScenarioError", "CrmsimError",
+           "ResultsFileError", "__version__"]

@@ -18,6 +18,17 @@ class UsageError(RuntimeError):
 class EngineError(RuntimeError):
     """Any other error the engine raises on purpose."""
 
+class IoError(OSError):
+    """A file that could not be read or written; the message names it."""
+
+class FileFormatError(IoError):
+    """A file that is not a crmsim file of a version this engine reads, or is truncated."""
+
+results_format_version: int
+checkpoint_format_version: int
+agent_column_names: list[str]
+event_kind_names: list[str]
+
 def philox4x32_10(
     counter: tuple[int, int, int, int] | list[int], key: tuple[int, int] | list[int]
 ) -> tuple[int, int, int, int]:
@@ -37,9 +48,15 @@ class Simulation:
     """Columns of tier_kpis: customers, revenue_cents, marketing_cost_micros."""
 
     def __init__(
-        self, scenario: dict, seed: int = 0, threads: int = 0, chunk_size: int = 16384
+        self,
+        scenario: dict,
+        seed: int = 0,
+        threads: int = 0,
+        chunk_size: int = 16384,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
-        """Builds day 0 from a scenario dict with every engine field present.
+        """Builds day 0 from a scenario dict with every engine field present, or resumes
+        from `checkpoint` (same scenario and seed; UsageError naming what differs).
 
         seed: 0 to 2**64 - 1; threads: 0 = all cores; chunk_size: agents per work item.
         """
@@ -110,3 +127,99 @@ class Simulation:
         0 = none), assigned (campaign index + 1 of the open measurement window, 0 = none),
         assigned_day, window_revenue_cents.
         """
+
+class ResultsWriter:
+    """Writes one run's HDF5 results file as it proceeds (PATH.tmp-<pid> until commit)."""
+
+    def __init__(
+        self,
+        simulation: Simulation,
+        path: str,
+        scenario_yaml: str,
+        snapshot_every: int = 0,
+        snapshot_columns: list[str] = ...,
+        final_snapshot: bool = False,
+        event_share: float = 0.0,
+        compression: int = 4,
+        flush_seconds: float = 1.0,
+        attributes: dict[str, str] | None = None,
+    ) -> None: ...
+    def next_stop(self, day: int) -> int:
+        """First day after `day` on which write() must be called, or the horizon."""
+    def write(self, simulation: Simulation) -> None:
+        """Takes new events, writes a due snapshot, updates the file every flush_seconds."""
+    def commit(self, simulation: Simulation) -> None:
+        """Finishes the file and renames it onto its final name (GIL released)."""
+    def discard(self) -> None:
+        """Removes the temporary file without committing."""
+    @property
+    def path(self) -> str: ...
+    @property
+    def temp_path(self) -> str: ...
+
+def write_checkpoint(
+    simulation: Simulation,
+    path: str,
+    scenario_yaml: str,
+    attributes: dict[str, str] | None = None,
+    compression: int = 1,
+) -> None:
+    """Writes the full engine state to `path` atomically (GIL released)."""
+
+class Checkpoint:
+    """A checkpoint read into memory; serves one resume."""
+
+    def __init__(self, path: str) -> None: ...
+    path: str
+    format_version: int
+    crmsim_version: str
+    git_commit: str
+    created: str
+    scenario_name: str
+    scenario_yaml: str
+    days: int
+    threads: int
+    day: int
+    seed: int
+    used: bool
+    attributes: dict[str, str]
+
+class ResultsFile:
+    """A results file read into memory, with the property names of a finished Simulation."""
+
+    def __init__(self, path: str) -> None: ...
+    path: str
+    format_version: int
+    crmsim_version: str
+    git_commit: str
+    start_time: str
+    finish_time: str
+    elapsed_seconds: float
+    scenario_name: str
+    scenario_yaml: str
+    written_from_day: int
+    attributes: dict[str, str]
+    segment_names: list[str]
+    campaign_names: list[str]
+    channel_names: list[str]
+    tier_names: list[str]
+    snapshot_days: list[int]
+    day: int
+    horizon: int
+    threads: int
+    seed: int
+    n_agents: int
+    n_segments: int
+    n_campaigns: int
+    n_tiers: int
+    campaign_spent_micros: list[int]
+    campaign_adstock: list[float]
+    kpis: npt.NDArray[np.int64]
+    campaign_kpis: npt.NDArray[np.int64]
+    measurement_buckets: npt.NDArray[np.int64]
+    tier_kpis: npt.NDArray[np.int64]
+    agents: dict[str, np.ndarray]
+    events: dict[str, np.ndarray] | None
+    event_share: float
+    def snapshot(self, day: int) -> dict[str, np.ndarray]:
+        """Agent columns of the snapshot of `day`."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["CrmsimError", "ScenarioError"]
+__all__ = ["CrmsimError", "ScenarioError", "ResultsFileError"]
 
 
 class CrmsimError(Exception):
@@ -36,3 +36,20 @@ class ScenarioError(CrmsimError, ValueError):
     def __reduce__(self):
         # Pickle (e.g. across Dask workers) with the message list, not the joined text.
         return (type(self), (self.errors,))
+
+
+class ResultsFileError(CrmsimError):
+    """A results file or checkpoint that cannot be read or written.
+
+    The message names the file and what is wrong: missing, not HDF5, an
+    HDF5 file that is not a crmsim result, written by a newer crmsim
+    (format version), truncated, or a folder that cannot be written to.
+    ``path`` is the file's path as given.
+    """
+
+    def __init__(self, message: str, path: str | None = None):
+        self.path = path
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.path))

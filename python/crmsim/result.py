@@ -37,6 +37,7 @@ class Result:
         self._sim = simulation
         self._scenario = scenario
         self._elapsed = float(elapsed_seconds)
+        self._results_path: str | None = None  # the HDF5 file the run wrote or was loaded from
 
     # -- what was run -------------------------------------------------------
 
@@ -289,6 +290,34 @@ class Result:
     def to_parquet(self, path: str | os.PathLike[str]) -> None:
         """Writes :attr:`kpis` as Parquet (needs pyarrow; atomically: a complete file or none)."""
         write_atomically(path, lambda temp: self.kpis.to_parquet(temp))
+
+    def save(self, path: str | os.PathLike[str], agents: bool = True) -> None:
+        """Writes the run as an HDF5 results file; :func:`crmsim.load` reads it back.
+
+        The file has every KPI table, the scenario and provenance, and (with
+        ``agents``) the agent columns at the end of the run as a snapshot. It
+        is written under a temporary name and renamed when complete. The event
+        log is not included: it is written only during a run (``run(out=...,
+        events=...)``). A loaded result is saved as a copy of its file.
+        Layout: docs/results-format.md.
+        Raises ResultsFileError if the file cannot be written.
+        """
+        from .results_file import save_result
+
+        save_result(self, path, agents=agents)
+
+    @cached_property
+    def events(self) -> pd.DataFrame | None:
+        """The event log of the results file, if the run kept one (``run(..., events=share)``).
+
+        One row per event: day, agent, segment, kind (enquiry, acquisition,
+        lead_conversion, lead_expiry, welcomed, development, problem, recovery,
+        defection, win_back, return_to_market) and campaign (NaN when organic).
+        None when there is no log.
+        """
+        from .results_file import events_frame
+
+        return events_frame(self)
 
     def __repr__(self) -> str:
         return (f"<Result {self._scenario.name!r}: {self.days} days, {self.population:,} people,"

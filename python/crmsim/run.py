@@ -10,6 +10,7 @@ from typing import Union
 
 from . import _core
 from .result import Result
+from .results_file import OutputSettings, RunOutputs, write_table
 from .scenario import Scenario
 
 __all__ = ["run", "check_run_arguments"]
@@ -58,7 +59,10 @@ def check_run_arguments(seed: object = 0, days: object = None, threads: object =
 
 def run(scenario: ScenarioLike, seed: int = 0, days: int | None = None,
         threads: int | None = None, population: int | None = None,
-        progress: bool = False) -> Result:
+        progress: bool = False, *, out: str | os.PathLike[str] | None = None,
+        snapshot_every: int | None = None, snapshot_columns: list[str] | None = None,
+        events: float | None = None, checkpoint_every: int | None = None,
+        checkpoint: str | os.PathLike[str] | None = None) -> Result:
     """Simulates a scenario and returns its Result.
 
     scenario: a Scenario, or the path of a scenario YAML file.
@@ -69,10 +73,30 @@ def run(scenario: ScenarioLike, seed: int = 0, days: int | None = None,
     population: rescale the total market to this many people (see Scenario.scaled).
     progress: show a progress bar on stderr, in days.
 
+    Files (layout: docs/results-format.md):
+
+    out: an HDF5 results file (``.h5``/``.hdf5``), written as the run goes
+        under ``<out>.tmp-<pid>`` and renamed onto ``out`` when complete; or a
+        KPI table (``.csv``/``.parquet``) written at the end. Read it back
+        with :func:`crmsim.load`.
+    snapshot_every: days between agent snapshots in the results file (day 0,
+        N, 2N, ... and the last day).
+    snapshot_columns: agent columns to snapshot (default all; see
+        ``crmsim._core.agent_column_names``).
+    events: share of agents (0 to 1, chosen by a hash of agent id and seed)
+        whose lifecycle events go to the results file's event log.
+    checkpoint_every: days between checkpoints of the full engine state, for
+        :func:`crmsim.resume`; written to ``checkpoint`` (default: next to
+        ``out``, as ``<out stem>.ckpt.h5``), each atomically.
+
     Raises ScenarioError for a bad scenario (nothing is run), ValueError or
-    TypeError for bad arguments. Ctrl-C stops the run between blocks of days.
+    TypeError for bad arguments, ResultsFileError when a file cannot be
+    written (the unfinished results file is removed). Ctrl-C stops the run
+    between blocks of days.
     """
     seed, days, threads, population = check_run_arguments(seed, days, threads, population)
+    settings = OutputSettings.checked(out, snapshot_every, snapshot_columns, events,
+                                      checkpoint_every, checkpoint)
     if not isinstance(scenario, Scenario):
         scenario = Scenario.load(scenario)
     if population is not None:
@@ -85,12 +109,29 @@ def run(scenario: ScenarioLike, seed: int = 0, days: int | None = None,
         sim = _core.Simulation(scenario.engine_dict(), seed=seed, threads=threads)
     except _core.ScenarioError as e:
         raise scenario.engine_error(e) from e
-    _advance_to_horizon(sim, scenario.name, progress)
-    elapsed = time.perf_counter() - started
-    return Result(sim, scenario, elapsed_seconds=elapsed)
+    return finish_run(sim, scenario, settings, progress, started)
 
 
-def _advance_to_horizon(sim: _core.Simulation, name: str, progress: bool) -> None:
+def finish_run(sim: _core.Simulation, scenario: Scenario, settings: OutputSettings,
+               progress: bool, started: float) -> Result:
+    """Runs ``sim`` to its horizon writing the files of ``settings``; returns the Result."""
+    outputs = RunOutputs(sim, scenario, settings)
+    try:
+        _advance_to_horizon(sim, scenario.name, progress, outputs)
+        outputs.finish(sim)
+    except BaseException:
+        outputs.abandon()  # no half file under the final name, no temporary file left
+        raise
+    result = Result(sim, scenario, elapsed_seconds=time.perf_counter() - started)
+    if settings.hdf5:
+        result._results_path = settings.out
+    result._out = settings.out  # the file written, for the CLI's message
+    write_table(result, settings)
+    return result
+
+
+def _advance_to_horizon(sim: _core.Simulation, name: str, progress: bool,
+                        outputs: RunOutputs | None = None) -> None:
     # Blocks of about 1/100 of the horizon: the bar moves and Ctrl-C is
     # honoured between blocks (the engine runs a block without the GIL), at
     # a negligible cost per block.
@@ -101,11 +142,17 @@ def _advance_to_horizon(sim: _core.Simulation, name: str, progress: bool) -> Non
         # notebooks alike without needing ipywidgets.
         from tqdm import tqdm
 
-        bar = tqdm(total=sim.horizon, unit="day", desc=name, file=sys.stderr, leave=True)
+        bar = tqdm(total=sim.horizon, initial=sim.day, unit="day", desc=name, file=sys.stderr,
+                   leave=True)
     try:
         while sim.day < sim.horizon:
             step = min(block, sim.horizon - sim.day)
+            if outputs is not None:
+                # Stop on snapshot and checkpoint days; the files are written between blocks.
+                step = min(step, outputs.next_stop(sim.day, sim.horizon) - sim.day)
             sim.advance(step)
+            if outputs is not None:
+                outputs.after_block(sim)
             if bar is not None:
                 bar.update(step)
     finally:

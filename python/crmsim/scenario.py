@@ -158,6 +158,18 @@ class Scenario:
         """
         return copy.deepcopy(self._data)
 
+    def to_yaml(self) -> str:
+        """The scenario as YAML text with every default filled in.
+
+        ``Scenario.from_yaml_text(sc.to_yaml())`` gives an equal scenario:
+        results files and checkpoints store this text so that a run can be
+        reloaded or resumed without the original file.
+        """
+        import yaml
+
+        return yaml.safe_dump(self._data, sort_keys=False, allow_unicode=True,
+                              default_flow_style=False)
+
     # -- variants -----------------------------------------------------------
 
     def with_days(self, days: int) -> Scenario:

@@ -13,4 +13,6 @@ PYBIND11_MODULE(_core, m) {
   crmsim::bindings::register_errors(m);
   crmsim::bindings::register_rng(m);
   crmsim::bindings::register_simulation(m);
+  // After Simulation: the writers take one.
+  crmsim::bindings::register_results(m);
 }

@@ -1,6 +1,8 @@
 // The engine's exception hierarchy mapped to Python in one place:
 // ScenarioError -> crmsim._core.ScenarioError (a ValueError),
 // UsageError    -> crmsim._core.UsageError (a RuntimeError),
+// IoError       -> crmsim._core.IoError (an OSError),
+// FileFormatError -> crmsim._core.FileFormatError (a crmsim._core.IoError),
 // other crmsim::Error -> crmsim._core.EngineError (a RuntimeError).
 // The crmsim package re-raises them as its own public exception types.
 #include <pybind11/gil_safe_call_once.h>
@@ -19,6 +21,8 @@ namespace {
 PYBIND11_CONSTINIT py::gil_safe_call_once_and_store<py::object> scenario_error;
 PYBIND11_CONSTINIT py::gil_safe_call_once_and_store<py::object> usage_error;
 PYBIND11_CONSTINIT py::gil_safe_call_once_and_store<py::object> engine_error;
+PYBIND11_CONSTINIT py::gil_safe_call_once_and_store<py::object> io_error;
+PYBIND11_CONSTINIT py::gil_safe_call_once_and_store<py::object> file_format_error;
 
 }  // namespace
 
@@ -29,6 +33,11 @@ void register_errors(py::module_& m) {
       [&] { return py::exception<UsageError>(m, "UsageError", PyExc_RuntimeError); });
   engine_error.call_once_and_store_result(
       [&] { return py::exception<Error>(m, "EngineError", PyExc_RuntimeError); });
+  io_error.call_once_and_store_result(
+      [&] { return py::exception<IoError>(m, "IoError", PyExc_OSError); });
+  file_format_error.call_once_and_store_result([&] {
+    return py::exception<FileFormatError>(m, "FileFormatError", io_error.get_stored().ptr());
+  });
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -36,6 +45,10 @@ void register_errors(py::module_& m) {
       py::set_error(scenario_error.get_stored(), e.what());
     } catch (const UsageError& e) {
       py::set_error(usage_error.get_stored(), e.what());
+    } catch (const FileFormatError& e) {
+      py::set_error(file_format_error.get_stored(), e.what());
+    } catch (const IoError& e) {
+      py::set_error(io_error.get_stored(), e.what());
     } catch (const Error& e) {
       py::set_error(engine_error.get_stored(), e.what());
     }

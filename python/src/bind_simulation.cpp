@@ -286,19 +286,30 @@ void register_simulation(py::module_& m) {
   py::class_<Simulation>(m, "Simulation",
                          "One engine run: the population advanced day by day.")
       .def(py::init([](const py::dict& scenario, std::uint64_t seed, int threads,
-                       std::int64_t chunk_size) {
+                       std::int64_t chunk_size, LoadedCheckpoint* checkpoint) {
              RunOptions options;
              options.seed = seed;
              options.threads = threads;
              options.chunk_size = chunk_size;
              ScenarioSpec spec = scenario_from_dict(scenario);
+             if (checkpoint != nullptr) {
+               if (checkpoint->used) {
+                 throw UsageError(checkpoint->data.path + ": this checkpoint was already used to "
+                                  "resume a run; read it again to resume again");
+               }
+               checkpoint->used = true;
+               SimulationState state = std::move(checkpoint->data.state);
+               py::gil_scoped_release release;
+               return std::make_unique<Simulation>(std::move(spec), options, std::move(state));
+             }
              // Building the population is parallel C++ work on engine-owned data.
              py::gil_scoped_release release;
              return std::make_unique<Simulation>(std::move(spec), options);
            }),
            py::arg("scenario"), py::arg("seed") = 0, py::arg("threads") = 0,
-           py::arg("chunk_size") = 16384,
-           "Builds day 0 from a scenario dict (all fields present, engine units as in the schema).")
+           py::arg("chunk_size") = 16384, py::arg("checkpoint") = py::none(),
+           "Builds day 0 from a scenario dict (all fields present, engine units as in the schema),\n"
+           "or resumes from a _core.Checkpoint of the same scenario and seed.")
       // Safe without the GIL: advance touches only this Simulation's C++ state,
       // and Python cannot reach that state except through this object, whose
       // methods all need the GIL.

@@ -100,7 +100,8 @@ def test_run_on_a_bad_scenario_exits_2_and_writes_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--out", "kpis.xlsx"], "crmsim: error: --out must end in .csv or .parquet, got 'kpis.xlsx'"),
+    (["--out", "kpis.xlsx"],
+     "crmsim: error: --out must end in .csv, .parquet, .h5 or .hdf5, got 'kpis.xlsx'"),
     (["--out", "missing/kpis.csv"], "crmsim: error: --out: folder "),
     (["--seed", "-1"], "crmsim: error: seed must be between 0 and 2**64 - 1, got -1"),
     (["--days", "0"], "crmsim: error: days must be between 1 and 36500, got 0"),

@@ -32,4 +32,27 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+/// A file that could not be read or written (missing folder, disk full,
+/// permissions); the message names the file and what failed.
+class IoError : public Error {
+ public:
+  /// `path` is the file the error is about; `message` says what went wrong.
+  IoError(std::string path, const std::string& message)
+      : Error(path + ": " + message), path_(std::move(path)) {}
+
+  /// The file the error is about.
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// A file that can be read but is not what it should be: not HDF5, not a
+/// crmsim results file or checkpoint, a newer format version, truncated,
+/// or inconsistent with the scenario it is used with.
+class FileFormatError : public IoError {
+ public:
+  using IoError::IoError;
+};
+
 }  // namespace crmsim

@@ -147,6 +147,10 @@ class Tally {
   }
   /// Sets every value to zero.
   void clear() noexcept { std::fill(values_.begin(), values_.end(), T{}); }
+  /// Replaces the values (a restored run); `values` has this tally's size.
+  void assign(const std::vector<T>& values) {
+    std::copy(values.begin(), values.end(), values_.begin());
+  }
   /// Raw values, group-major.
   const std::vector<T>& values() const noexcept { return values_; }
 

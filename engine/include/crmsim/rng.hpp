@@ -47,6 +47,7 @@ enum class Purpose : std::uint32_t {
   campaign_assignment = 5,  ///< holdout group, score noise and tie-break per (agent, campaign)
   contact = 6,         ///< delivery, response and unsubscribe of one contact
   acquisition_route = 7,  ///< enquiry or direct, for a prospect acquired today
+  event_sample = 8,    ///< whether an agent's events go to the event log (no effect on the run)
 };
 
 /// The key for (seed, purpose): low seed word and purpose; the high seed word

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "crmsim/agents.hpp"
-#include "crmsim/kpi.hpp"
+#include "crmsim/events.hpp"
 #include "crmsim/kpi.hpp"
 #include "crmsim/rates.hpp"
 #include "crmsim/scenario.hpp"
@@ -33,12 +33,33 @@ struct RunOptions {
   std::int64_t chunk_size = 16384;   ///< agents per parallel work item
 };
 
+/// Everything that changes during a run. With the scenario and the seed it
+/// determines the rest of the run: random numbers are a pure function of
+/// (seed, purpose, agent, day, draw), so there is no generator state to
+/// keep. A checkpoint is this plus the scenario.
+struct SimulationState {
+  int day = 0;                         ///< days simulated
+  std::uint64_t seed = 0;              ///< the run's seed
+  AgentArrays agents;                  ///< agent columns at the end of `day`
+  std::vector<std::int64_t> kpis;      ///< rows 0..day of Simulation::kpis(), row-major
+  std::vector<std::int64_t> campaign_kpis;   ///< rows 0..day of campaign_kpis()
+  std::vector<std::int64_t> measurement_buckets;  ///< values of measurement_buckets()
+  std::vector<std::int64_t> tier_kpis;       ///< rows 0..day of tier_kpis()
+  std::vector<std::int64_t> campaign_spent_micros;  ///< per campaign, millionths of the currency
+  std::vector<double> campaign_adstock;      ///< per campaign (0 for non-brand campaigns)
+};
+
 /// One simulation run. Not copyable; the agent arrays and KPI table it owns
 /// are handed out by reference.
 class Simulation {
  public:
   /// Validates the scenario and builds the initial population (day 0).
   Simulation(ScenarioSpec spec, RunOptions options);
+  /// Resumes a run from a saved state (a checkpoint) of the same scenario
+  /// and seed; the run then continues bit-identically to one that was never
+  /// interrupted, for any thread count. Throws UsageError naming what does
+  /// not match (seed, agent count, table shapes, out-of-range values).
+  Simulation(ScenarioSpec spec, RunOptions options, SimulationState state);
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -76,10 +97,23 @@ class Simulation {
   /// Brand adstock per campaign (0 for other types).
   std::vector<double> campaign_adstock() const;
 
+  /// Starts logging the lifecycle events of a deterministic sample of agents
+  /// (chosen by a hash of agent id and seed): `share` of them, 0 to 1;
+  /// 0 stops logging. Logging does not change the run.
+  void log_events(double share);
+  /// Share of agents whose events are logged (0 = no log).
+  double event_share() const noexcept;
+  /// Hands over the events logged since the last call, in day order (within
+  /// a day: campaign responses in selection order, then agents in id order).
+  std::vector<Event> take_events();
+
  private:
   struct Parallel;  // TBB arena, kept out of this header
   struct Campaigns; // campaign plans and state, kept out of this header
+  struct EventLog;  // event sampling and the pending events
 
+  Simulation(ScenarioSpec spec, RunOptions options, SimulationState* saved);
+  void restore(SimulationState& saved);
   void step();
   void reduce_chunks(int day);
 
@@ -94,6 +128,7 @@ class Simulation {
   DailyTable<std::int64_t> tier_kpis_;
   std::unique_ptr<Campaigns> campaigns_;
   std::unique_ptr<Parallel> parallel_;
+  std::unique_ptr<EventLog> events_;
   int day_ = 0;
 };
 
