@@ -10,9 +10,12 @@ Importing crmsim is quick: numpy, pandas and jsonschema load on first use.
 """
 
 from ._core import __version__
+from .comparison import compare, compare_text, plot_comparison
 from .errors import CrmsimError, ScenarioError
 from .result import Result
 from .run import run
 from .scenario import Scenario
+from .sweeps import SweepWarning, sweep
 
-__all__ = ["Scenario", "run", "Result", "ScenarioError", "CrmsimError", "__version__"]
+__all__ = ["Scenario", "run", "Result", "ScenarioError", "CrmsimError", "__version__",
+           "compare", "compare_text", "plot_comparison", "sweep", "SweepWarning"]
