@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import _core
+from . import _cli_whatif, _core
 from .errors import ScenarioError
 from .run import check_run_arguments, run
 from .scenario import Scenario
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check scenario files against the schema; print every problem found.")
     validate_cmd.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                               help="scenario YAML file(s)")
+    _cli_whatif.add_commands(commands)
     return parser
 
 
@@ -65,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args.scenarios)
+        if args.command in _cli_whatif.COMMANDS:
+            return _cli_whatif.main(args)
         return _run(args)
     except ScenarioError as e:
         for message in e.errors:
