@@ -69,3 +69,25 @@ def test_metric_lists_hold_text_and_mappings_hold_functions():
 ])
 def test_planner_words(metric, words):
     assert metrics.describe(metric) == words
+
+
+def test_cells_of_per_campaign_tables():
+    # A stand-in for a Result with a campaigns table (Result.campaigns, where the branch has it).
+    import types
+
+    import pandas as pd
+
+    campaigns = pd.DataFrame({"roi": [0.5, float("nan")], "note": ["", "no holdout"]},
+                             index=pd.Index(["win_back", "welcome"], name="campaign"))
+    result = types.SimpleNamespace(campaigns=campaigns)
+    spec = metrics.normalize(["campaigns.win_back.roi", "campaigns.welcome.roi"])
+    got = metrics.evaluate(result, spec)
+    assert got["campaigns.win_back.roi"] == 0.5 and got["campaigns.welcome.roi"] != 0.5
+    with pytest.raises(ValueError, match=r"no campaign 'win_bak' \(did you mean 'win_back'\?\)"):
+        metrics.check(result, metrics.normalize(["campaigns.win_bak.roi"]))
+    with pytest.raises(ValueError, match="has no column 'rio' \\(did you mean 'roi'\\?\\)"):
+        metrics.check(result, metrics.normalize(["campaigns.win_back.rio"]))
+    with pytest.raises(ValueError, match="column 'note' is not a number"):
+        metrics.check(result, metrics.normalize(["campaigns.welcome.note"]))
+    with pytest.raises(ValueError, match="has no Result.channels table"):
+        metrics.check(result, metrics.normalize(["channels.email.cost"]))
