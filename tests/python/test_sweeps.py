@@ -18,6 +18,11 @@ from conftest import BASELINE
 import crmsim
 from crmsim.sweeps import plan_points
 
+# distributed warns when its scratch folder takes over a second to create, which
+# a busy test machine can cause; that says nothing about crmsim.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Creating scratch directories is taking a surprisingly long time:UserWarning")
+
 RUN = {"population": 2000, "days": 60, "progress": False}
 CHURN = "segments.young_urban.churn.annual_rate"
 WELCOME = "lifecycle.welcome_days"
