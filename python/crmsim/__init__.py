@@ -12,11 +12,14 @@ Importing crmsim is quick: numpy, pandas and jsonschema load on first use.
 
 from ._core import __version__
 from .checkpoint import resume
+from .comparison import compare, compare_text, plot_comparison
 from .errors import CrmsimError, ResultsFileError, ScenarioError
 from .result import Result
 from .results_file import load
 from .run import run
 from .scenario import Scenario
+from .sweeps import SweepWarning, sweep
 
 __all__ = ["Scenario", "run", "Result", "load", "resume", "ScenarioError", "CrmsimError",
-           "ResultsFileError", "__version__"]
+           "ResultsFileError", "__version__", "compare", "compare_text", "plot_comparison",
+           "sweep", "SweepWarning"]

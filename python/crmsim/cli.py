@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import _core
+from . import _cli_whatif, _core
 from .checkpoint import FROM_CHECKPOINT, resume
 from .errors import ResultsFileError, ScenarioError
 from .results_file import OutputSettings
@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check scenario files against the schema; print every problem found.")
     validate_cmd.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                               help="scenario YAML file(s)")
+    _cli_whatif.add_commands(commands)
     return parser
 
 
@@ -102,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.scenarios)
         if args.command == "resume":
             return _resume(args)
+        if args.command in _cli_whatif.COMMANDS:
+            return _cli_whatif.main(args)
         return _run(args)
     except ResultsFileError as e:
         return _fail(str(e), EXIT_FAILED)

@@ -204,6 +204,17 @@ class Scenario:
         scale_marketing(d, population / old)
         return Scenario.from_dict(d, self._source)
 
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A new validated scenario with fields changed by dotted path.
+
+        ``{"segments.young_urban.churn.annual_rate": 0.3, "days": 365}``: named
+        list items (segments, campaigns, ...) are addressed by name. A wrong
+        path or value is a ScenarioError naming the path; see crmsim.overrides.
+        """
+        from .overrides import apply_overrides
+
+        return apply_overrides(self, overrides)
+
     # -- for the engine -----------------------------------------------------
 
     def engine_dict(self) -> dict:
