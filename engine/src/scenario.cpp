@@ -232,6 +232,7 @@ void validate(const ScenarioSpec& spec) {
   require(total <= std::int64_t{std::numeric_limits<std::uint32_t>::max()}, "segments",
           "a total market_size of at most 4294967295", static_cast<double>(total));
   validate_marketing(spec);
+  validate_model(spec);
 }
 
 }  // namespace crmsim

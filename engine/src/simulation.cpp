@@ -14,6 +14,7 @@
 #include "campaigns.hpp"
 #include "crmsim/errors.hpp"
 #include "lifecycle_pass.hpp"
+#include "model_pass.hpp"
 #include "population.hpp"
 
 namespace crmsim {
@@ -56,6 +57,10 @@ struct Simulation::Campaigns {
   std::vector<detail::CampaignState> states;
   detail::TierBounds tiers;
   std::vector<detail::ChunkTallies> chunks;
+};
+
+struct Simulation::Model {
+  detail::ModelPlan plan;
 };
 
 struct Simulation::EventLog {
@@ -120,6 +125,9 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState* s
   campaigns_->chunks.assign(
       chunk_count(n, options_.chunk_size),
       detail::ChunkTallies(segments, static_cast<int>(spec_.campaigns.size()), tier_count(spec_)));
+  if (spec_.model.kind != ModelKind::lifecycle) {
+    model_ = std::make_unique<Model>(Model{detail::plan_model(spec_, options_.seed)});
+  }
   if (saved != nullptr) {
     restore(*saved);
     return;
@@ -129,7 +137,11 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState* s
   const auto offsets = detail::segment_offsets(spec_);
   const auto chunk = static_cast<std::size_t>(options_.chunk_size);
   parallel_->for_each_chunk(n, chunk, [&](std::size_t c, std::size_t begin, std::size_t end) {
-    detail::initialise_agents(spec_, rates_, offsets, options_.seed, agents_, begin, end);
+    if (model_) {
+      detail::initialise_model_agents(spec_, offsets, options_.seed, agents_, begin, end);
+    } else {
+      detail::initialise_agents(spec_, rates_, offsets, options_.seed, agents_, begin, end);
+    }
     campaigns_->chunks[c].clear();
     detail::count_states(agents_, campaigns_->tiers, begin, end, campaigns_->chunks[c]);
   });
@@ -278,6 +290,10 @@ void Simulation::advance(int days) {
 }
 
 void Simulation::step() {
+  if (model_) {
+    step_model();
+    return;
+  }
   const int today = day_ + 1;
   auto& camp = *campaigns_;
   const double market = static_cast<double>(market_total(spec_));
@@ -395,6 +411,32 @@ void Simulation::step() {
     auto& state = camp.states[plan.index];
     state.adstock = decay * state.adstock + static_cast<double>(delivered) / market;
   }
+  day_ = today;
+}
+
+void Simulation::step_model() {
+  // One pass of the btyd or sbg model over fixed chunks, then the same
+  // reduction in chunk order as the lifecycle model.
+  const int today = day_ + 1;
+  auto& camp = *campaigns_;
+  for (auto& tally : camp.chunks) tally.clear();
+  auto& plan = model_->plan;
+  if (detail::model_day_idle(plan, today)) {
+    detail::carry_state_counts(kpis_, tier_kpis_, day_, camp.chunks.front());
+  } else {
+    plan.events = events_->on ? &events_->sampler : nullptr;
+    const auto pass = plan.kind == ModelKind::btyd ? detail::btyd_pass : detail::sbg_pass;
+    parallel_->for_each_chunk(agents_.size(), static_cast<std::size_t>(options_.chunk_size),
+                              [&](std::size_t c, std::size_t begin, std::size_t end) {
+                                pass(plan, today, agents_, begin, end, camp.chunks[c]);
+                              });
+    if (events_->on) {
+      for (const auto& tally : camp.chunks) {
+        events_->pending.insert(events_->pending.end(), tally.events.begin(), tally.events.end());
+      }
+    }
+  }
+  reduce_chunks(today);
   day_ = today;
 }
 

@@ -31,7 +31,9 @@ struct AgentArrays {
   std::vector<std::int32_t> state_since;    ///< day the agent entered its current state
   std::vector<std::int32_t> acquired_day;   ///< day the agent last became a customer
   std::vector<float> purchase_rate;         ///< purchases per day while a customer (trait)
-  std::vector<float> churn_hazard;          ///< defection hazard per day when active (trait)
+  /// Defection hazard per day when active (trait); model btyd: dropout
+  /// probability after each purchase; model sbg: churn probability per period.
+  std::vector<float> churn_hazard;
   std::vector<std::int64_t> revenue_cents;  ///< lifetime revenue, in cents of the currency
   std::vector<std::int32_t> last_purchase_day;  ///< day of the last purchase (or acquisition)
   std::vector<std::uint16_t> contact_days;  ///< ring of recent contact days, contact_slots per agent; 0 = empty

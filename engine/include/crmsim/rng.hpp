@@ -48,6 +48,8 @@ enum class Purpose : std::uint32_t {
   contact = 6,         ///< delivery, response and unsubscribe of one contact
   acquisition_route = 7,  ///< enquiry or direct, for a prospect acquired today
   event_sample = 8,    ///< whether an agent's events go to the event log (no effect on the run)
+  model_daily = 9,     ///< btyd/sbg: today's purchase or renewal word (one block per two agents)
+  spend_trait = 10,    ///< btyd: a customer's Gamma-Gamma spend level (drawn again at each purchase)
 };
 
 /// The key for (seed, purpose): low seed word and purpose; the high seed word

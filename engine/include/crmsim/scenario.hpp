@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crmsim/marketing.hpp"
+#include "crmsim/model.hpp"
 
 namespace crmsim {
 
@@ -79,6 +80,11 @@ struct SegmentSpec {
   int proposition = -1;                 ///< index into ScenarioSpec::propositions; -1 = neutral fit
   double cost_to_serve_per_year = 0.0;  ///< currency per customer per year
   double gross_margin = 1.0;            ///< share of revenue kept after cost of goods
+  BtydParams btyd;                      ///< BG/NBD parameters (model btyd only)
+  SbgParams sbg;                        ///< sBG parameters (model sbg only)
+  /// Later entries (model btyd and sbg only): customers who make their first
+  /// purchase or sign up on a given day; initial.active are customers from day 0.
+  std::vector<EntrySpec> entries;
 };
 
 /// Timers of the lifecycle shared by all segments.
@@ -92,6 +98,7 @@ struct LifecycleParams {
 struct ScenarioSpec {
   std::string name;        ///< human-readable scenario name
   int days = 365;          ///< horizon in days
+  ModelSpec model;         ///< lifecycle (default), btyd or sbg; see model.hpp
   LifecycleParams lifecycle;
   std::vector<SegmentSpec> segments;
   std::vector<PropositionSpec> propositions;

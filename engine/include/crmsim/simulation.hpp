@@ -111,10 +111,12 @@ class Simulation {
   struct Parallel;  // TBB arena, kept out of this header
   struct Campaigns; // campaign plans and state, kept out of this header
   struct EventLog;  // event sampling and the pending events
+  struct Model;     // the btyd or sbg model's plan (model.hpp), when the scenario picks one
 
   Simulation(ScenarioSpec spec, RunOptions options, SimulationState* saved);
   void restore(SimulationState& saved);
   void step();
+  void step_model();  // step() of a btyd or sbg run
   void reduce_chunks(int day);
 
   ScenarioSpec spec_;
@@ -129,6 +131,7 @@ class Simulation {
   std::unique_ptr<Campaigns> campaigns_;
   std::unique_ptr<Parallel> parallel_;
   std::unique_ptr<EventLog> events_;
+  std::unique_ptr<Model> model_;  // null for the lifecycle model
   int day_ = 0;
 };
 
