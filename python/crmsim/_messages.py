@@ -224,3 +224,54 @@ def schema_error_messages(error: Any) -> Iterator[tuple[Path, str]]:
         yield path, f"must be at most {_plural(expected, 'character')} long, got {len(value)}"
     else:  # a check this module has no words for yet: jsonschema's own text
         yield path, error.message
+
+
+# -- models (model.kind: lifecycle, btyd, sbg) ---------------------------------
+
+def model_field_unused(kind: str, instead: str) -> str:
+    """A lifecycle block in a btyd or sbg scenario: "is not used by model 'btyd'; ..."."""
+    return f"is not used by model {kind!r}; leave it out (the model's parameters are in {instead})"
+
+
+def model_only(field: str, kinds: Sequence[str], kind: str) -> str:
+    """A model block in a scenario of another model: "is used only with model.kind 'btyd' ..."."""
+    wanted = " or ".join(repr(k) for k in kinds)
+    return (f"is used only with model.kind {wanted}, the scenario's model is {kind!r} "
+            f"(set model.kind or leave {field} out)")
+
+
+def model_missing(field: str, kind: str) -> str:
+    """A btyd or sbg segment without its parameters."""
+    return f"missing required field {field!r} (model.kind is {kind!r})"
+
+
+def model_not_simulated(what: str, kind: str) -> str:
+    """Campaigns or value tiers in a btyd or sbg scenario."""
+    return f"{what} not simulated by model {kind!r}; leave them out or use model.kind 'lifecycle'"
+
+
+def model_initial_only_active(kind: str, got: Any) -> str:
+    """Initial states other than active in a btyd or sbg segment."""
+    return (f"must be 0 with model {kind!r}, got {show(got)} (customers start active; "
+            "later first purchases or sign-ups go in entries)")
+
+
+def model_entries_exceed(placed: int, market: int) -> str:
+    """initial.active plus entries above market_size."""
+    return f"initial.active and entries must add up to at most market_size ({market}), got {placed}"
+
+
+def model_entry_after_horizon(day: int, days: int) -> str:
+    """An entry day past the horizon."""
+    return f"must be at most days ({days}), got {day}"
+
+
+def model_period_unused(got: Any) -> str:
+    """A period length other than 1 with the lifecycle model."""
+    return (f"must be 1 with model.kind 'lifecycle' (periods belong to btyd and sbg), "
+            f"got {show(got)}")
+
+
+#: sBG parameters: alpha and beta together, or churn alone.
+SBG_EITHER = "needs alpha and beta (Beta-distributed churn) or churn (the same for everybody)"
+SBG_BOTH = "give alpha and beta, or churn, not both"

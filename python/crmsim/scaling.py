@@ -38,7 +38,7 @@ def _scaled_markets(markets: Sequence[int], population: int) -> list[int]:
 
 
 def scale_segments(segments: list[dict], population: int) -> None:
-    """Rescales ``market_size`` and ``initial`` of defaults-filled segments in place.
+    """Rescales ``market_size``, ``initial`` and ``entries`` of defaults-filled segments in place.
 
     The markets add up to ``population`` exactly; each segment keeps at least
     one person and its initial customers keep their share of the segment
@@ -50,12 +50,16 @@ def scale_segments(segments: list[dict], population: int) -> None:
     for seg, m_old, m_new in zip(segments, old, new):
         initial = seg["initial"]
         names = list(initial)
-        counts = [initial[k] for k in names]
+        entries = seg.get("entries", [])  # btyd and sbg: later entries scale with the rest
+        counts = [initial[k] for k in names] + [e["customers"] for e in entries]
         placed = sum(counts)
         # Nearest integer of placed * m_new / m_old, computed exactly.
         target = min(m_new, (2 * placed * m_new + m_old) // (2 * m_old))
-        for name, count in zip(names, largest_remainder(counts, target)):
+        scaled = largest_remainder(counts, target)
+        for name, count in zip(names, scaled):
             initial[name] = count
+        for entry, count in zip(entries, scaled[len(names):]):
+            entry["customers"] = count
         seg["market_size"] = m_new
 
 

@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from . import marketing, validation
+from . import marketing, models, validation
 from ._messages import show
 from ._yaml import parse_yaml_text, read_yaml_file
 from .errors import ScenarioError
@@ -226,15 +226,22 @@ class Scenario:
         """
         d = self._data
         life = d["lifecycle"]
+        kind = models.model_kind(d)
         return {
             "name": d["name"],
             "days": int(d["days"]),
+            "model": models.engine_model(d),
             "lifecycle": {k: int(life[k]) for k in
                           ("welcome_days", "enquiry_window_days", "winback_window_days")},
-            "segments": [{**_engine_segment(seg), **marketing.engine_segment_fields(seg, d)}
+            "segments": [{**_engine_segment(seg, kind), **marketing.engine_segment_fields(seg, d)}
                          for seg in d["segments"]],
             **marketing.engine_fields(d),
         }
+
+    @property
+    def model(self) -> str:
+        """The model that moves the customers: 'lifecycle', 'btyd' or 'sbg' (see crmsim.models)."""
+        return models.model_kind(self._data)
 
     def engine_error(self, error: Exception) -> ScenarioError:
         """Wraps a ScenarioError raised by the engine so that it names this scenario's source."""
@@ -258,17 +265,17 @@ class Scenario:
         return (Scenario.from_dict, (self._data, self._source))
 
 
-def _engine_segment(seg: dict) -> dict:
+def _engine_segment(seg: dict, kind: str) -> dict:
     floats = lambda block: {k: float(v) for k, v in block.items()}  # noqa: E731
     return {
         "name": seg["name"],
         "market_size": int(seg["market_size"]),
         "initial": {k: int(seg["initial"][k]) for k in validation.STATE_FIELDS},
-        "acquisition": floats(seg["acquisition"]),
-        "churn": floats(seg["churn"]),
-        "purchases": floats(seg["purchases"]),
+        # btyd and sbg segments have no lifecycle blocks: neutral ones come with the model fields.
+        **{block: floats(seg[block]) for block in models.LIFECYCLE_BLOCKS if block in seg},
         "development": floats(seg["development"]),
         "problems": floats(seg["problems"]),
+        **models.engine_segment_fields(seg, kind),
     }
 
 

@@ -209,7 +209,9 @@ def _split_unit(description: str) -> tuple[str, str]:
     return description[: m.start()].rstrip(), m.group("unit")
 
 
-def _default(node: dict, required: bool) -> str:
+def _default(node: dict, required: bool | str) -> str:
+    if required == "lifecycle":
+        return "**required** (model lifecycle)"
     if required:
         return "**required**"
     if "default" not in node:
@@ -232,6 +234,7 @@ def _cell(text: str) -> str:
 def _tables(node: dict, root: dict, path: str) -> Iterator[str]:
     node = resolve(node, root)
     required = set(node.get("required", ()))
+    lifecycle_only = set(node.get("x-required-lifecycle", ()))
     lines = [f"## `{path}`" if path else "## Top level", ""]
     intro, _ = _split_unit(node.get("description", ""))
     if path and intro:
@@ -243,10 +246,14 @@ def _tables(node: dict, root: dict, path: str) -> Iterator[str]:
         sub = resolve(sub, root)
         meaning, unit = _split_unit(sub.get("description", ""))
         lines.append("| " + " | ".join(_cell(c) for c in (
-            f"`{key}`", _type(sub), _default(sub, key in required), _range(sub), unit,
+            f"`{key}`", _type(sub),
+            _default(sub, "lifecycle" if key in lifecycle_only else key in required),
+            _range(sub), unit,
             meaning)) + " |")
         child = f"{path}.{key}" if path else key
-        if sub.get("type") == "object":
+        kinds = sub.get("type")
+        if kinds == "object" or (isinstance(kinds, list) and "object" in kinds
+                                 and "properties" in sub):
             nested.append((sub, child))
         elif sub.get("type") == "array" and "items" in sub:
             if resolve(sub["items"], root).get("type") == "object":

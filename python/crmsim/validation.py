@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from . import marketing
+from . import marketing, models
 from ._messages import Path, format_path, path_sort_key, schema_error_messages, show
 from .schema import load_schema
 
@@ -71,6 +71,7 @@ def _semantic_problems(data: Any, schema_paths: set[Path]) -> Iterator[tuple[Pat
     if isinstance(segments, list):
         yield from _segment_problems(segments)
     yield from marketing.problems(data)
+    yield from models.problems(data)
 
 
 def _start_date_problems(value: Any) -> Iterator[tuple[Path, str]]:

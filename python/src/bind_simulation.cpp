@@ -217,6 +217,43 @@ SegmentSpec segment_from_dict(const py::dict& d, const std::string& at) {
     s.cost_to_serve_per_year = field<double>(d, "cost_to_serve_per_year", at);
   }
   if (d.contains("gross_margin")) s.gross_margin = field<double>(d, "gross_margin", at);
+
+  // Model fields (model.hpp): present only in btyd and sbg scenarios.
+  if (d.contains("btyd")) {
+    const std::string p_btyd = at + ".btyd";
+    const py::dict b = sub(d, "btyd", at);
+    s.btyd.r = field<double>(b, "r", p_btyd);
+    s.btyd.alpha = field<double>(b, "alpha", p_btyd);
+    s.btyd.a = field<double>(b, "a", p_btyd);
+    s.btyd.b = field<double>(b, "b", p_btyd);
+    s.btyd.dropout_multiplier = field<double>(b, "dropout_multiplier", p_btyd);
+    if (b.contains("spend") && !b["spend"].is_none()) {
+      const std::string p_spend = p_btyd + ".spend";
+      const py::dict spend = sub(b, "spend", p_btyd);
+      s.btyd.has_spend = true;
+      s.btyd.spend.p = field<double>(spend, "p", p_spend);
+      s.btyd.spend.q = field<double>(spend, "q", p_spend);
+      s.btyd.spend.gamma = field<double>(spend, "gamma", p_spend);
+    }
+  }
+  if (d.contains("sbg")) {
+    const std::string p_sbg = at + ".sbg";
+    const py::dict g = sub(d, "sbg", at);
+    s.sbg.alpha = field<double>(g, "alpha", p_sbg);
+    s.sbg.beta = field<double>(g, "beta", p_sbg);
+    s.sbg.churn = field<double>(g, "churn", p_sbg);
+    s.sbg.churn_multiplier = field<double>(g, "churn_multiplier", p_sbg);
+    s.sbg.fee = field<double>(g, "fee", p_sbg);
+  }
+  if (d.contains("entries")) {
+    const auto entries = field<py::list>(d, "entries", at);
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+      const std::string p_entry = at + ".entries[" + std::to_string(k) + "]";
+      if (!py::isinstance<py::dict>(entries[k])) throw ScenarioError(p_entry, "must be a mapping");
+      const auto e = entries[k].cast<py::dict>();
+      s.entries.push_back({field<int>(e, "day", p_entry), field<std::int64_t>(e, "customers", p_entry)});
+    }
+  }
   return s;
 }
 
@@ -224,6 +261,13 @@ ScenarioSpec scenario_from_dict(const py::dict& d) {
   ScenarioSpec spec;
   spec.name = field<std::string>(d, "name", "");
   spec.days = field<int>(d, "days", "");
+  if (d.contains("model")) {
+    const py::dict model = sub(d, "model", "");
+    spec.model.kind = static_cast<ModelKind>(
+        named(model_kind_names, field<std::string>(model, "kind", "model"), "model.kind",
+              "model"));
+    spec.model.period_days = field<int>(model, "period_days", "model");
+  }
   const py::dict life = sub(d, "lifecycle", "");
   spec.lifecycle.welcome_days = field<int>(life, "welcome_days", "lifecycle");
   spec.lifecycle.enquiry_window_days = field<int>(life, "enquiry_window_days", "lifecycle");

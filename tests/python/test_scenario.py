@@ -236,8 +236,10 @@ def test_largest_remainder_is_exact_and_proportional():
 
 def test_engine_dict_has_exactly_the_engine_fields_with_engine_types(baseline):
     d = baseline.engine_dict()
-    assert set(d) == {"name", "days", "lifecycle", "segments", "propositions", "fit_effects",
-                      "analytics", "contact_policy", "value_tiers", "channels", "campaigns"}
+    assert set(d) == {"name", "days", "model", "lifecycle", "segments", "propositions",
+                      "fit_effects", "analytics", "contact_policy", "value_tiers", "channels",
+                      "campaigns"}
+    assert d["model"] == {"kind": "lifecycle", "period_days": 1}
     assert set(d["lifecycle"]) == {"welcome_days", "enquiry_window_days", "winback_window_days"}
     for seg in d["segments"]:
         assert set(seg) == {"name", "market_size", "initial", "acquisition", "churn",

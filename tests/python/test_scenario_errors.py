@@ -30,8 +30,9 @@ segments:
 """
 
 F = "baseline.yaml"
-KNOWN_TOP = ("name, description, start_date, days, currency, lifecycle, segments, propositions, "
-             "fit_effects, analytics, contact_policy, value_tiers, channels, campaigns")
+KNOWN_TOP = ("name, description, start_date, days, currency, lifecycle, model, segments, "
+             "propositions, fit_effects, analytics, contact_policy, value_tiers, channels, "
+             "campaigns")
 
 # (id, [(old, new), ...] replacements applied to GOOD, expected messages in order)
 CASES = [
