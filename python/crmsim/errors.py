@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["CrmsimError", "ScenarioError", "ResultsFileError"]
+__all__ = ["CrmsimError", "ScenarioError", "ResultsFileError", "CalibrationError"]
 
 
 class CrmsimError(Exception):
@@ -53,3 +53,12 @@ class ResultsFileError(CrmsimError):
 
     def __reduce__(self):
         return (type(self), (str(self), self.path))
+
+
+class CalibrationError(CrmsimError, ValueError):
+    """A transaction log that cannot be calibrated (crmsim.calibrate).
+
+    The message names the problem: a missing column, dates or amounts that
+    cannot be read, negative amounts, too few repeat buyers to fit, or a
+    likelihood without a maximum.
+    """
