@@ -38,7 +38,7 @@ test-cpp: $(VENV)/.bootstrapped
 	cd $(CTEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-python: $(VENV)/.crmsim-installed
-	$(PY) -m pytest tests/python
+	$(PY) -m pytest tests/python tests/validation
 
 bench: $(VENV)/.crmsim-installed
 	$(PY) bench/run_all.py
