@@ -75,7 +75,9 @@ void validate_model(const ScenarioSpec& spec) {
     for (std::size_t k = 0; k < s.entries.size(); ++k) {
       const auto& e = s.entries[k];
       const std::string where = at + "entries[" + std::to_string(k) + "].";
-      require(e.day >= 1 && e.day <= spec.days, where + "day", "between 1 and days", e.day);
+      // Entries after the horizon are allowed (a shorter run of the same
+      // scenario): those people simply never enter.
+      require(e.day >= 1 && e.day <= 36500, where + "day", "between 1 and 36500", e.day);
       require(e.customers >= 0, where + "customers", "at least 0", static_cast<double>(e.customers));
       placed += e.customers;
     }

@@ -261,11 +261,6 @@ def model_entries_exceed(placed: int, market: int) -> str:
     return f"initial.active and entries must add up to at most market_size ({market}), got {placed}"
 
 
-def model_entry_after_horizon(day: int, days: int) -> str:
-    """An entry day past the horizon."""
-    return f"must be at most days ({days}), got {day}"
-
-
 def model_period_unused(got: Any) -> str:
     """A period length other than 1 with the lifecycle model."""
     return (f"must be 1 with model.kind 'lifecycle' (periods belong to btyd and sbg), "

@@ -75,13 +75,12 @@ def problems(data: dict) -> Iterator[tuple[Path, str]]:
         for key, what in (("campaigns", "campaigns are"), ("value_tiers", "value tiers are")):
             if isinstance(data.get(key), list) and data[key]:
                 yield (key,), msg.model_not_simulated(what, kind)
-    days = data.get("days")
     for i, seg in enumerate(segments):
         if isinstance(seg, dict):
-            yield from _segment_problems(seg, ("segments", i), kind, days)
+            yield from _segment_problems(seg, ("segments", i), kind)
 
 
-def _segment_problems(seg: dict, at: Path, kind: str, days: Any) -> Iterator[tuple[Path, str]]:
+def _segment_problems(seg: dict, at: Path, kind: str) -> Iterator[tuple[Path, str]]:
     if kind == "lifecycle":
         for block in LIFECYCLE_BLOCKS:
             if block not in seg:
@@ -115,9 +114,7 @@ def _segment_problems(seg: dict, at: Path, kind: str, days: Any) -> Iterator[tup
         for k, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 continue
-            day, customers = entry.get("day"), entry.get("customers")
-            if _is_count(day) and _is_count(days) and day > days:
-                yield (*at, "entries", k, "day"), msg.model_entry_after_horizon(day, days)
+            customers = entry.get("customers")
             if _is_count(customers) and customers > 0:
                 placed += customers
     market = seg.get("market_size")

@@ -160,7 +160,7 @@ TEST_CASE("the engine refuses bad model fields, naming them", "[models][scenario
   spec.segments[0].btyd.r = 0.0;
   check(spec, "segments[0].btyd.r");
   spec = btyd_scenario();
-  spec.segments[0].entries[1].day = 91;
+  spec.segments[0].entries[1].day = 0;
   check(spec, "segments[0].entries[1].day");
   spec = btyd_scenario();
   spec.segments[0].market_size = 25000;  // 20000 active + 9000 entering

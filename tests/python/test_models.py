@@ -89,8 +89,6 @@ def test_defaults_and_engine_fields():
     (changed(BTYD, market_size=1000),
      "s.yaml: segments[0].entries: initial.active and entries must add up to at most "
      "market_size (1000), got 29000"),
-    (changed(BTYD, entries=[{"day": 121, "customers": 1}]),
-     "s.yaml: segments[0].entries[0].day: must be at most days (120), got 121"),
     (changed(BTYD, entries=[{"day": 0, "customers": 1}]),
      "s.yaml: segments[0].entries[0].day: must be between 1 and 36500, got 0"),
     (changed(BTYD, btyd={"r": 0.2, "alpha": 0, "a": 1, "b": 1}),
@@ -146,10 +144,17 @@ def test_the_engine_guards_model_fields_itself():
                                                           r"finite number > 0, got -1"):
         crmsim._core.Simulation(e)
     e = crmsim.Scenario.from_dict(SBG).engine_dict()
-    e["segments"][0]["entries"][0]["day"] = 401
+    e["segments"][0]["entries"][0]["day"] = 0
     with pytest.raises(crmsim._core.ScenarioError, match=r"entries\[0\]\.day: must be between 1 "
-                                                          r"and days"):
+                                                          r"and 36500"):
         crmsim._core.Simulation(e)
+
+
+def test_a_shorter_run_leaves_later_entries_out():
+    sc = crmsim.Scenario.from_dict(BTYD).with_days(20)   # the entries of day 40 never happen
+    res = crmsim.run(sc, seed=1)
+    assert res.kpis["acquisitions"].sum() == 4000
+    assert res.segment_kpis.loc["loyal"].loc[20, "prospect"] == 6_011
 
 
 # -- running -----------------------------------------------------------------------------------

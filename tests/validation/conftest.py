@@ -33,6 +33,7 @@ class Row:
 
 
 _ROWS: list[Row] = []
+_PERTURBED: list[Checker] = []
 
 
 class Checker:
@@ -42,6 +43,8 @@ class Checker:
         self.check = check
         self.record = record
         self.rows: list[Row] = []
+        if not record:  # a perturbed engine: reported by how far it misses
+            _PERTURBED.append(self)
 
     def compare(self, quantity: str, simulated, reference, tolerance) -> None:
         for q, s, r, t in zip(np.atleast_1d(quantity), np.atleast_1d(simulated),
@@ -84,6 +87,15 @@ def pytest_terminal_summary(terminalreporter):
         tr.write_line(f"{r.check:<36.36} {r.quantity:<26.26} {r.simulated:12.6g} "
                       f"{r.reference:12.6g} {r.deviation:+11.3g} {r.tolerance:10.3g}"
                       f"{'' if r.ok else '  FAIL'}")
+    if _PERTURBED:
+        tr.write_line("")
+        tr.write_line("perturbed engine parameter: largest |deviation| / tolerance "
+                      "(above 1 = caught)")
+        for c in _PERTURBED:
+            tr.write_line(f"  {c.check:<60} {c.worst:8.1f}")
     out = os.environ.get("CRMSIM_VALIDATION_REPORT")
     if out:
-        Path(out).write_text(json.dumps([asdict(r) for r in _ROWS], indent=1), encoding="utf-8")
+        Path(out).write_text(json.dumps({
+            "checks": [asdict(r) for r in _ROWS],
+            "perturbed": [{"check": c.check, "worst": c.worst} for c in _PERTURBED]},
+            indent=1), encoding="utf-8")

@@ -67,6 +67,6 @@ def test_bass_share_follows_the_closed_form(checker):
 def test_bass_check_fails_when_imitation_is_off_by_10_percent(checker):
     # An engine that ran q 10% high would be caught: the comparison fails.
     share = simulated_share(P, 1.1 * Q)
-    daily, closed, _ = check_bass(checker, share, "perturbed", record=False)
+    daily, closed, _ = check_bass(checker, share, "Bass, q x 1.1", record=False)
     assert not daily.passed and not closed.passed
     assert daily.worst > 3.0  # by a wide margin, not by chance

@@ -73,7 +73,7 @@ def test_expected_purchases_follow_the_bgnbd_closed_form(checker):
 
 def test_bgnbd_check_fails_when_r_is_off_by_10_percent(checker):
     mean, se = expected_purchases({**CDNOW, "r": 1.1 * CDNOW["r"]})
-    check = check_closed_form(checker, mean, se, "perturbed", record=False)
+    check = check_closed_form(checker, mean, se, "BG/NBD E[X(t)], r x 1.1", record=False)
     assert not check.passed and check.worst > 3.0
 
 

@@ -90,8 +90,8 @@ def test_retention_clv_matches_the_closed_form(checker):
 
 
 def test_retention_check_fails_when_churn_is_5_percent_higher(checker):
-    check = check_retention(checker, retention_values(churn_multiplier=1.05), "perturbed",
-                            record=False)
+    check = check_retention(checker, retention_values(churn_multiplier=1.05),
+                            "retention CLV, churn x 1.05", record=False)
     assert not check.passed and check.worst > 3.0
 
 
@@ -160,5 +160,5 @@ def test_markov_check_fails_when_recent_buyers_buy_10_percent_more(checker):
     buy = BUY.copy()
     buy[0] *= 1.1
     means, ses = simulate_chain(buy)
-    check = check_chain(checker, means, ses, "perturbed", record=False)
+    check = check_chain(checker, means, ses, "Markov CLV, p1 x 1.1", record=False)
     assert not check.passed and check.worst > 3.0

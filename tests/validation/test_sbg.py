@@ -90,7 +90,7 @@ def test_sbg_reproduces_the_published_retention_tables(checker, simulated):
 
 def test_sbg_check_fails_when_alpha_is_off_by_10_percent(checker):
     perturbed = survival({name: (1.1 * a, b) for name, (a, b) in COHORTS.items()})
-    check = check_closed_form(checker, perturbed, "perturbed", record=False)
+    check = check_closed_form(checker, perturbed, "sBG S(t), alpha x 1.1", record=False)
     assert not check.passed and check.worst > 3.0
 
 
