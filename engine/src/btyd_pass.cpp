@@ -47,7 +47,8 @@ void purchase_day(const ModelPlan& plan, int day, AgentArrays& a, std::size_t i,
   const ModelSegment& m = plan.segments[static_cast<std::size_t>(seg)];
   DrawStream draws(plan.seed, Purpose::purchases, id, today);
   const int n = purchases_given_any(rate, p_any, draws.uniform());
-  const double p_drop = std::min(1.0, static_cast<double>(a.churn_hazard[i]) * m.dropout_multiplier);
+  const double p_drop =
+      std::min(1.0, static_cast<double>(a.churn_hazard[i]) * m.dropout_multiplier);
   // Gamma-Gamma: the customer's spend level nu ~ Gamma(q, rate gamma) is a
   // trait; it is drawn again from its own stream (the same value every time)
   // rather than stored, as purchases are rare next to agent-days.
@@ -70,8 +71,8 @@ void purchase_day(const ModelPlan& plan, int day, AgentArrays& a, std::size_t i,
 
 }  // namespace
 
-void btyd_pass(const ModelPlan& plan, int day, AgentArrays& a, std::size_t begin,
-               std::size_t end, ChunkTallies& tally) {
+void btyd_pass(const ModelPlan& plan, int day, AgentArrays& a, std::size_t begin, std::size_t end,
+               ChunkTallies& tally) {
   DailyWords words(plan.seed, day);
   for (std::size_t i = begin; i < end; ++i) {
     const int seg = a.segment[i];

@@ -50,7 +50,8 @@ void initialise_model_agents(const ScenarioSpec& spec, const std::vector<std::in
     if (prepared != seg) {
       entry_end.clear();
       std::int64_t at = s.initial.active;
-      for (const auto& e : s.entries) entry_end.push_back(at += std::max<std::int64_t>(0, e.customers));
+      for (const auto& e : s.entries)
+        entry_end.push_back(at += std::max<std::int64_t>(0, e.customers));
       prepared = seg;
     }
     const auto id = static_cast<std::uint32_t>(i);
@@ -80,7 +81,9 @@ void initialise_model_agents(const ScenarioSpec& spec, const std::vector<std::in
     const auto block = std::upper_bound(entry_end.begin(), entry_end.end(), k);
     // The entry day waits in acquired_day; 0 (never reached) for those who never enter.
     agents.acquired_day[i] =
-        block == entry_end.end() ? 0 : s.entries[static_cast<std::size_t>(block - entry_end.begin())].day;
+        block == entry_end.end()
+            ? 0
+            : s.entries[static_cast<std::size_t>(block - entry_end.begin())].day;
   }
 }
 

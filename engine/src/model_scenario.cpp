@@ -78,7 +78,8 @@ void validate_model(const ScenarioSpec& spec) {
       // Entries after the horizon are allowed (a shorter run of the same
       // scenario): those people simply never enter.
       require(e.day >= 1 && e.day <= 36500, where + "day", "between 1 and 36500", e.day);
-      require(e.customers >= 0, where + "customers", "at least 0", static_cast<double>(e.customers));
+      require(e.customers >= 0, where + "customers", "at least 0",
+              static_cast<double>(e.customers));
       placed += e.customers;
     }
     if (placed > s.market_size) {

@@ -14,8 +14,8 @@
 
 namespace crmsim::detail {
 
-void sbg_pass(const ModelPlan& plan, int day, AgentArrays& a, std::size_t begin,
-              std::size_t end, ChunkTallies& tally) {
+void sbg_pass(const ModelPlan& plan, int day, AgentArrays& a, std::size_t begin, std::size_t end,
+              ChunkTallies& tally) {
   DailyWords words(plan.seed, day);
   for (std::size_t i = begin; i < end; ++i) {
     const int seg = a.segment[i];
@@ -24,7 +24,8 @@ void sbg_pass(const ModelPlan& plan, int day, AgentArrays& a, std::size_t begin,
     if (s == State::active) {
       const int age = day - a.acquired_day[i];
       if (age > 0 && age % plan.period_days == 0) {
-        const double theta = std::min(1.0, static_cast<double>(a.churn_hazard[i]) * m.churn_multiplier);
+        const double theta =
+            std::min(1.0, static_cast<double>(a.churn_hazard[i]) * m.churn_multiplier);
         if (words.word(i) < probability_threshold(theta)) {
           model_leave(plan, day, a, i, seg, tally);
         } else {

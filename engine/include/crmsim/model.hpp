@@ -39,8 +39,8 @@ enum class ModelKind : std::uint8_t {
 inline constexpr int model_kind_count = 3;
 
 /// Model names as scenarios write them.
-inline constexpr std::array<std::string_view, model_kind_count> model_kind_names = {
-    "lifecycle", "btyd", "sbg"};
+inline constexpr std::array<std::string_view, model_kind_count> model_kind_names = {"lifecycle",
+                                                                                    "btyd", "sbg"};
 
 /// The run's model and its time unit.
 struct ModelSpec {
@@ -73,18 +73,22 @@ struct BtydParams {
   double alpha = 0.0;  ///< Gamma rate of lambda, in periods (mean lambda = r / alpha per period)
   double a = 0.0;      ///< Beta a of the dropout probability p
   double b = 0.0;      ///< Beta b of p (mean p = a / (a + b))
-  double dropout_multiplier = 1.0;  ///< factor on every customer's p (a retention what-if), result capped at 1
-  bool has_spend = false;           ///< false: purchases carry no revenue
-  GammaGammaSpend spend;            ///< spend per repeat purchase, when has_spend
+  double dropout_multiplier =
+      1.0;  ///< factor on every customer's p (a retention what-if), result capped at 1
+  bool has_spend = false;  ///< false: purchases carry no revenue
+  GammaGammaSpend spend;   ///< spend per repeat purchase, when has_spend
 };
 
 /// sBG parameters of one segment (model sbg).
 struct SbgParams {
-  double alpha = 0.0;  ///< Beta alpha of the churn probability theta; 0 with beta 0: theta = churn for all
-  double beta = 0.0;   ///< Beta beta of theta
-  double churn = 0.0;  ///< the churn probability per period of every customer, when alpha and beta are 0
-  double churn_multiplier = 1.0;  ///< factor on every customer's theta (a retention what-if), capped at 1
-  double fee = 0.0;    ///< revenue per paid period (sign-up and each renewal), currency units
+  double alpha =
+      0.0;  ///< Beta alpha of the churn probability theta; 0 with beta 0: theta = churn for all
+  double beta = 0.0;  ///< Beta beta of theta
+  double churn =
+      0.0;  ///< the churn probability per period of every customer, when alpha and beta are 0
+  double churn_multiplier =
+      1.0;           ///< factor on every customer's theta (a retention what-if), capped at 1
+  double fee = 0.0;  ///< revenue per paid period (sign-up and each renewal), currency units
 };
 
 struct ScenarioSpec;
