@@ -12,11 +12,34 @@
 #include "crmsim/agents.hpp"
 #include "crmsim/errors.hpp"
 #include "crmsim/kpi.hpp"
+#include "crmsim/lifecycle.hpp"
 
 namespace crmsim {
 namespace {
 
 constexpr std::uint64_t bytes_of_int64 = sizeof(std::int64_t);
+
+/// The states a campaign type reaches when the scenario does not say (as
+/// the campaign planner in campaigns.cpp decides them).
+std::uint8_t default_target_states(CampaignType type) noexcept {
+  auto bit = [](State s) { return static_cast<std::uint8_t>(1u << static_cast<int>(s)); };
+  switch (type) {
+    case CampaignType::acquisition:
+    case CampaignType::brand:
+      return bit(State::prospect);
+    case CampaignType::welcome:
+      return bit(State::new_customer);
+    case CampaignType::cross_sell:
+      return static_cast<std::uint8_t>(bit(State::active) | bit(State::developed));
+    case CampaignType::retention:
+      return static_cast<std::uint8_t>(bit(State::active) | bit(State::developed) | bit(State::at_risk));
+    case CampaignType::service_recovery:
+      return bit(State::at_risk);
+    case CampaignType::win_back:
+      return bit(State::lapsed);
+  }
+  return 0xFF;
+}
 
 /// A number read from the first line of a control-group file; 0 if the file
 /// is missing or says "max" (no limit).
@@ -73,19 +96,25 @@ MemoryEstimate estimate_memory(const ScenarioSpec& spec, std::int64_t chunk_size
   const auto chunk = static_cast<std::uint64_t>(std::max<std::int64_t>(1, chunk_size));
   const std::uint64_t chunks = (agents + chunk - 1) / chunk;
   e.working_bytes = times(plus(chunks, 1), times(plus(row, buckets), bytes_of_int64));
-  // A campaign without a per-person trigger can list everyone it targets as
-  // a candidate on a wave day: 16 bytes each, in the chunk's list and again
-  // in the merged list.
-  std::vector<std::int64_t> segment_size;
-  for (const auto& s : spec.segments) segment_size.push_back(s.market_size);
+  // A campaign without a per-person trigger lists everyone it targets as a
+  // candidate on a wave day: 16 bytes each, in the chunk's list and again in
+  // the merged list. Who is in the targeted states changes during the run;
+  // day 0's counts stand in for it.
   for (const auto& c : spec.campaigns) {
     if (c.trigger.kind != TriggerKind::none) continue;
+    const std::uint8_t states = c.targeting.states != 0 ? c.targeting.states : default_target_states(c.type);
     std::uint64_t targeted = 0;
-    if (c.targeting.segments.empty()) {
-      targeted = agents;
-    } else {
-      for (auto s : c.targeting.segments) {
-        if (s < segment_size.size()) targeted += static_cast<std::uint64_t>(segment_size[s]);
+    for (std::size_t s = 0; s < spec.segments.size(); ++s) {
+      const auto& list = c.targeting.segments;
+      if (!list.empty() && std::find(list.begin(), list.end(), s) == list.end()) continue;
+      const auto& seg = spec.segments[s];
+      const std::int64_t by_state[state_count] = {
+          seg.market_size - seg.initial.lead - seg.initial.new_customer - seg.initial.active -
+              seg.initial.developed - seg.initial.at_risk - seg.initial.lapsed,
+          seg.initial.lead, seg.initial.new_customer, seg.initial.active, seg.initial.developed,
+          seg.initial.at_risk, seg.initial.lapsed};
+      for (int k = 0; k < state_count; ++k) {
+        if ((states & (1u << k)) != 0 && by_state[k] > 0) targeted += static_cast<std::uint64_t>(by_state[k]);
       }
     }
     e.working_bytes = plus(e.working_bytes, times(targeted, 2 * 16));
@@ -138,9 +167,9 @@ std::string format_count(std::int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
-void check_memory(const MemoryEstimate& e, std::uint64_t limit) {
-  const bool machine = limit == 0;
-  if (machine) limit = machine_memory_bytes();
+void check_memory(const MemoryEstimate& e, std::uint64_t limit, bool limit_is_machine) {
+  const bool machine = limit == 0 || limit_is_machine;
+  if (limit == 0) limit = machine_memory_bytes();
   if (limit == 0 || e.total() <= limit) return;
   std::string message = format_count(e.agents) + " agents for " + format_count(e.days) +
                         " days need about " + format_bytes(e.total()) + "; " +

@@ -13,7 +13,9 @@ Importing crmsim is quick: numpy, pandas and jsonschema load on first use.
 from ._core import __version__
 from .checkpoint import resume
 from .comparison import compare, compare_text, plot_comparison
-from .errors import CrmsimError, ResultsFileError, ScenarioError
+from .errors import (CrmsimError, InvariantError, MemoryLimitError, ResultsFileError,
+                     ScenarioError)
+from .limits import memory_estimate
 from .result import Result
 from .results_file import load
 from .run import run
@@ -22,4 +24,4 @@ from .sweeps import SweepWarning, sweep
 
 __all__ = ["Scenario", "run", "Result", "load", "resume", "ScenarioError", "CrmsimError",
            "ResultsFileError", "__version__", "compare", "compare_text", "plot_comparison",
-           "sweep", "SweepWarning"]
+           "sweep", "SweepWarning", "InvariantError", "MemoryLimitError", "memory_estimate"]

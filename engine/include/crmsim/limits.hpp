@@ -45,9 +45,10 @@ std::string format_count(std::int64_t n);
 
 /// Throws MemoryLimitError when `estimate` does not fit in `limit` bytes
 /// (0 = machine_memory_bytes(); no check when that is unknown). The message
-/// reads "4,294,967,295 agents for 730 days need about 253 GB; this machine
-/// has 24 GB" followed by what holds the memory.
-void check_memory(const MemoryEstimate& estimate, std::uint64_t limit = 0);
+/// reads "4,000,000,000 agents for 730 days need about 216 GB; this machine
+/// has 24 GB" followed by what holds the memory; `limit_is_machine` says
+/// whether a given limit is the machine's memory ("the limit is" otherwise).
+void check_memory(const MemoryEstimate& estimate, std::uint64_t limit = 0, bool limit_is_machine = false);
 
 /// Throws MemoryLimitError when reading `count` values of `size` bytes for
 /// `what` (a dataset of a file) would not fit in memory; guards readers of
