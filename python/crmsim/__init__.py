@@ -13,8 +13,7 @@ Importing crmsim is quick: numpy, pandas and jsonschema load on first use.
 from ._core import __version__
 from .checkpoint import resume
 from .comparison import compare, compare_text, plot_comparison
-from .errors import (CrmsimError, InvariantError, MemoryLimitError, ResultsFileError,
-                     ScenarioError)
+from .errors import CrmsimError, InvariantError, MemoryLimitError, ResultsFileError, ScenarioError
 from .limits import memory_estimate
 from .result import Result
 from .results_file import load

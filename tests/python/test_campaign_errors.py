@@ -84,7 +84,8 @@ CASES = [
       "mean 'email'?)"]),
     ("negative_budget",
      [("budget: 5000", "budget: -5000")],
-     [f"{F}: campaigns[0].budget: must be between 0 and 1000000000000, or null for no limit, got -5000"]),
+     [f"{F}: campaigns[0].budget: must be between 0 and 1000000000000, or null for no limit, "
+      "got -5000"]),
     ("budget_not_a_number",
      [("budget: 5000", "budget: lots")],
      [f"{F}: campaigns[0].budget: must be a number, or null for no limit, got 'lots'"]),
