@@ -76,6 +76,7 @@ void check_agents(const InvariantInputs& in, std::size_t begin, std::size_t end,
   const auto campaigns = static_cast<unsigned>(in.spec->campaigns.size());
   const auto slots = static_cast<std::size_t>(a.contact_slots);
   const int day = in.day;
+  constexpr std::int32_t oldest_day = 100000;
   std::size_t block = 0;  // the segment whose block of agents holds i
   while (block + 1 < segments && static_cast<std::int64_t>(begin) >= offsets[block + 1]) ++block;
   auto fail = [&](std::size_t i, std::string what) {
@@ -103,11 +104,19 @@ void check_agents(const InvariantInputs& in, std::size_t begin, std::size_t end,
                          ", assigned " + std::to_string(a.assigned[i]) + ", campaigns " +
                          std::to_string(campaigns) + ")");
     }
-    if (a.state_since[i] > day || a.acquired_day[i] > day || a.last_purchase_day[i] > day ||
-        (a.assigned[i] != 0 && a.assigned_day[i] > day)) {
-      return fail(i, "a day in its columns lies after today (state_since " + std::to_string(a.state_since[i]) +
+    // Days lie between the initial population's past (at most about 40,000
+    // days back) and today; an effect runs at most 3,650 days ahead. Bounds
+    // that keep the engine's day arithmetic far from int32 overflow, whatever
+    // a damaged checkpoint holds.
+    auto in_past = [&](std::int32_t d) { return d >= -oldest_day && d <= day; };
+    if (!in_past(a.state_since[i]) || !in_past(a.acquired_day[i]) || !in_past(a.last_purchase_day[i]) ||
+        (a.assigned[i] != 0 && !in_past(a.assigned_day[i])) ||
+        (a.effect_campaign[i] != 0 && (a.effect_until[i] < -oldest_day || a.effect_until[i] > day + 3650))) {
+      return fail(i, "a day in its columns lies outside the run (state_since " + std::to_string(a.state_since[i]) +
                          ", acquired_day " + std::to_string(a.acquired_day[i]) + ", last_purchase_day " +
-                         std::to_string(a.last_purchase_day[i]) + ")");
+                         std::to_string(a.last_purchase_day[i]) + ", assigned_day " +
+                         std::to_string(a.assigned_day[i]) + ", effect_until " + std::to_string(a.effect_until[i]) +
+                         ", today " + std::to_string(day) + ")");
     }
     const float rate = a.purchase_rate[i];
     const float hazard = a.churn_hazard[i];

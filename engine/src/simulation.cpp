@@ -152,7 +152,10 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState* s
       detail::ChunkTallies(segments, static_cast<int>(spec_.campaigns.size()), tier_count(spec_)));
   if (saved != nullptr) {
     restore(*saved);
-    if (options_.checks) check_invariants();
+    // A saved state comes from a file: whatever the setting, check it whole
+    // before running on it, so that a damaged checkpoint is an error, never
+    // an index out of range or an overflow later.
+    check_invariants();
     return;
   }
   agents_.resize(n, contact_slots(spec_));

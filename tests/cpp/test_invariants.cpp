@@ -255,3 +255,20 @@ TEST_CASE("a measurement window's revenue past 32 bits saturates instead of wrap
   for (auto v : sim.agents().window_revenue_cents) largest = std::max(largest, v);
   CHECK(largest == std::numeric_limits<std::int32_t>::max());
 }
+
+TEST_CASE("a restored state is checked whole even with checks off", "[invariants]") {
+  // A day far in the past would overflow the engine's day arithmetic once
+  // the run went on; the restore refuses it whatever the checks setting.
+  test::ScratchFolder dir;
+  const std::string path = dir.file("run.ckpt.h5");
+  {
+    Simulation first(scenario(), {.seed = 8, .threads = 1});
+    first.advance(12);
+    crmsim::write_checkpoint(path, first, {});
+  }
+  auto saved = crmsim::read_checkpoint(path);
+  saved.state.agents.state_since[5] = std::numeric_limits<std::int32_t>::min();
+  CHECK_THROWS_WITH(Simulation(scenario(), {.seed = 8, .threads = 1, .checks = false}, std::move(saved.state)),
+                    Contains("agent 5") && Contains("lies outside the run") &&
+                        Contains("state_since -2147483648"));
+}
