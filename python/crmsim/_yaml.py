@@ -130,6 +130,11 @@ def parse_yaml_text(text: str, source: str) -> Any:
     except RecursionError:
         raise ScenarioError(f"{source}: nested too deeply to read (at most {MAX_DEPTH} "
                             "levels)") from None
+    except (ValueError, TypeError, OverflowError) as e:
+        # A tag that forces a type on a value that is not of it, such as
+        # `!!int` on nothing or `!!float abc` (found by fuzzing).
+        raise ScenarioError(f"{source}: invalid YAML: a value cannot be read as its tag "
+                            f"says ({e})") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f"{source}: line {mark.line + 1}, column {mark.column + 1}" if mark else source
@@ -141,6 +146,14 @@ def parse_yaml_text(text: str, source: str) -> Any:
         raise ScenarioError(f"{where}: invalid YAML: {what}") from None
     except yaml.YAMLError as e:
         raise ScenarioError(f"{source}: invalid YAML: {e}") from None
+    except (ScenarioError, MemoryError):
+        raise
+    except Exception as e:  # noqa: BLE001
+        # The YAML reader itself fails on some broken input (an IndexError
+        # in PyYAML's parser for a tag at the end of a line, found by
+        # fuzzing): still a file that is not valid YAML, never a crash.
+        raise ScenarioError(f"{source}: invalid YAML: the YAML reader failed on it "
+                            f"({type(e).__name__}: {e})") from None
     finally:
         if loader is not None:
             loader.dispose()
