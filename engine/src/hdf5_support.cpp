@@ -1,6 +1,8 @@
 // The HDF5 layer's handles, errors, attributes, datasets and atomic files.
 #include "hdf5_support.hpp"
 
+#include "hdf5_heap_check.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -428,6 +430,9 @@ Id open_for_reading(const Context& ctx) {
     }
     throw FileFormatError(ctx.path, "cannot be read as HDF5" + (detail.empty() ? "" : " (HDF5: " + detail + ")"));
   }
+  // libhdf5 trusts the one unchecksummed part of the file, its global heaps:
+  // check them first, so that a damaged file is an error, not a hang.
+  check_global_heaps(ctx.path);
   Context reading = ctx;
   reading.reading = true;
   Id access(ctx.check(H5Pcreate(H5P_FILE_ACCESS), "cannot set up file access"));

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "crmsim/rng.hpp"
 
@@ -133,7 +134,12 @@ class Agent {
     }
     a_.revenue_cents[i_] += cents;
     a_.last_purchase_day[i_] = ctx_.day;
-    if (a_.assigned[i_] != 0) a_.window_revenue_cents[i_] += static_cast<std::int32_t>(cents);
+    if (a_.assigned[i_] != 0) {
+      // 32 bits per agent: saturate rather than wrap to a negative revenue.
+      const std::int64_t window = a_.window_revenue_cents[i_] + cents;
+      a_.window_revenue_cents[i_] =
+          static_cast<std::int32_t>(std::min<std::int64_t>(window, std::numeric_limits<std::int32_t>::max()));
+    }
     tally_.segments.at(seg_, Kpi::purchases) += n;
     tally_.segments.at(seg_, Kpi::revenue_cents) += cents;
     tally_.tiers.at(tier_group(s), TierKpi::revenue_cents) += cents;

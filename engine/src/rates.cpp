@@ -45,7 +45,10 @@ std::vector<SegmentRates> derive_rates(const ScenarioSpec& spec) {
 
     r.churn_annual_rate = s.churn.annual_rate;
     const double phi = s.churn.polarization;
-    if (phi > 0.0 && s.churn.annual_rate > 0.0) {
+    // Below 1e-12 customers are alike for all purposes; a tinier (subnormal)
+    // polarization would make the Beta shapes infinite and the traits NaN
+    // (found by the invariant checks on random scenarios).
+    if (phi >= 1e-12 && s.churn.annual_rate > 0.0) {
       // Polarization phi = 1 / (a + b + 1) with mean a / (a + b) = annual_rate.
       const double concentration = (1.0 - phi) / phi;
       r.churn_beta_a = s.churn.annual_rate * concentration;

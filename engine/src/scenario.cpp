@@ -56,7 +56,7 @@ void validate_marketing(const ScenarioSpec& spec) {
     require_range(p.service_level, 0.0, 1.0, at + "service_level");
     require_range(p.brand_strength, 0.0, 1.0, at + "brand_strength");
     require_range(p.offer.discount_share, 0.0, 1.0, at + "offer.discount_share");
-    require_non_negative(p.offer.incentive, at + "offer.incentive");
+    require_range(p.offer.incentive, 0.0, 1e6, at + "offer.incentive");
     require(p.offer.duration_days >= 0 && p.offer.duration_days <= 3650, at + "offer.duration_days",
             "between 0 and 3650", p.offer.duration_days);
   }
@@ -71,7 +71,7 @@ void validate_marketing(const ScenarioSpec& spec) {
   for (std::size_t t = 0; t < spec.value_tiers.size(); ++t) {
     const std::string at = "value_tiers[" + std::to_string(t) + "].min_annual_value";
     const double v = spec.value_tiers[t].min_annual_value;
-    require_non_negative(v, at);
+    require_range(v, 0.0, 1e12, at);
     if (t == 0) require(v == 0.0, at, "0 for the first tier", v);
     if (t > 0) require(v > spec.value_tiers[t - 1].min_annual_value, at,
                        "greater than the previous tier's", v);
@@ -79,8 +79,8 @@ void validate_marketing(const ScenarioSpec& spec) {
   for (std::size_t i = 0; i < spec.channels.size(); ++i) {
     const auto& c = spec.channels[i];
     const std::string at = "channels[" + std::to_string(i) + "].";
-    require_non_negative(c.cost_per_contact, at + "cost_per_contact");
-    require_non_negative(c.fixed_cost_per_wave, at + "fixed_cost_per_wave");
+    require_range(c.cost_per_contact, 0.0, 1e4, at + "cost_per_contact");
+    require_range(c.fixed_cost_per_wave, 0.0, 1e9, at + "fixed_cost_per_wave");
     require_range(c.reach, 0.0, 1.0, at + "reach");
     if (c.base_response.size() != segments) {
       throw ScenarioError(at + "base_response", "must have one value per segment (" +
@@ -130,8 +130,8 @@ void validate_marketing(const ScenarioSpec& spec) {
             at + "effect.duration_days", "between 0 and 3650", c.effect.duration_days);
     require_range(c.effect.direct_share, 0.0, 1.0, at + "effect.direct_share");
     require_range(c.effect.brand_lift, 0.0, 1000.0, at + "effect.brand_lift");
-    require(c.budget == -1.0 || (std::isfinite(c.budget) && c.budget >= 0.0), at + "budget",
-            "-1 (unlimited) or a finite amount >= 0", c.budget);
+    require(c.budget == -1.0 || (std::isfinite(c.budget) && c.budget >= 0.0 && c.budget <= 1e12),
+            at + "budget", "-1 (unlimited) or an amount between 0 and 1e12", c.budget);
     require(c.max_contacts_per_day >= -1, at + "max_contacts_per_day",
             "-1 (unlimited) or at least 0", static_cast<double>(c.max_contacts_per_day));
     require_range(c.holdout_share, 0.0, 1.0, at + "holdout_share", false, true);
@@ -162,6 +162,8 @@ std::int64_t market_total(const ScenarioSpec& spec) noexcept {
   return total;
 }
 
+// Money amounts and factors have upper bounds so that no product of them can
+// overflow the engine's integer cents and micros (or its int32 window revenue).
 void validate(const ScenarioSpec& spec) {
   require(spec.days >= 1 && spec.days <= 100 * 365, "days", "between 1 and 36500", spec.days);
   const auto& life = spec.lifecycle;
@@ -208,24 +210,24 @@ void validate(const ScenarioSpec& spec) {
                   false, true);
     require_range(s.churn.annual_rate, 0.0, 1.0, at + "churn.annual_rate", false, true);
     require_range(s.churn.polarization, 0.0, 1.0, at + "churn.polarization", false, true);
-    require_non_negative(s.churn.new_multiplier, at + "churn.new_multiplier");
-    require_non_negative(s.churn.developed_multiplier, at + "churn.developed_multiplier");
-    require_non_negative(s.churn.at_risk_multiplier, at + "churn.at_risk_multiplier");
+    require_range(s.churn.new_multiplier, 0.0, 1000.0, at + "churn.new_multiplier");
+    require_range(s.churn.developed_multiplier, 0.0, 1000.0, at + "churn.developed_multiplier");
+    require_range(s.churn.at_risk_multiplier, 0.0, 1000.0, at + "churn.at_risk_multiplier");
     require_range(s.purchases.per_year, 0.0, 3650.0, at + "purchases.per_year");
     require_positive(s.purchases.rate_shape, at + "purchases.rate_shape");
-    require_non_negative(s.purchases.spend_mean, at + "purchases.spend_mean");
+    require_range(s.purchases.spend_mean, 0.0, 1e6, at + "purchases.spend_mean");
     require_positive(s.purchases.spend_shape, at + "purchases.spend_shape");
     require_range(s.development.per_year, 0.0, 365.0, at + "development.per_year");
-    require_non_negative(s.development.spend_multiplier, at + "development.spend_multiplier");
+    require_range(s.development.spend_multiplier, 0.0, 100.0, at + "development.spend_multiplier");
     require_range(s.problems.per_year, 0.0, 365.0, at + "problems.per_year");
-    require_positive(s.problems.recovery_days_mean, at + "problems.recovery_days_mean");
+    require_range(s.problems.recovery_days_mean, 0.0, 36500.0, at + "problems.recovery_days_mean", true);
     require_non_negative(s.needs.price, at + "needs.price");
     require_non_negative(s.needs.service, at + "needs.service");
     require_non_negative(s.needs.brand, at + "needs.brand");
     if (s.proposition != -1) {
       require_index(s.proposition, spec.propositions.size(), at + "proposition", "propositions");
     }
-    require_non_negative(s.cost_to_serve_per_year, at + "cost_to_serve_per_year");
+    require_range(s.cost_to_serve_per_year, 0.0, 1e9, at + "cost_to_serve_per_year");
     require_range(s.gross_margin, 0.0, 1.0, at + "gross_margin");
   }
   // Agent ids are 32-bit counters of the random number generator.

@@ -9,10 +9,14 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "campaigns.hpp"
 #include "crmsim/errors.hpp"
+#include "crmsim/limits.hpp"
+#include "invariants.hpp"
 #include "lifecycle_pass.hpp"
 #include "model_pass.hpp"
 #include "population.hpp"
@@ -20,7 +24,7 @@
 namespace crmsim {
 
 struct Simulation::Parallel {
-  explicit Parallel(int threads) : arena(threads) {
+  Parallel(int threads, const std::atomic<bool>* stop_flag) : stop(stop_flag), arena(threads) {
     // TBB caps workers at the core count unless told otherwise; a run that
     // asks for more threads (e.g. to test determinism) must really get them.
     // The cap is process-wide and the smallest active value wins, so it is
@@ -30,12 +34,14 @@ struct Simulation::Parallel {
           tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
     }
   }
+  const std::atomic<bool>* stop;  ///< request_stop(): chunks not yet started are skipped
   std::unique_ptr<tbb::global_control> limit;
   tbb::task_arena arena;
 
   /// Runs `body(chunk, begin, end)` for every fixed-size chunk of [0, n).
   /// Chunks are the unit of work and of reduction, so the thread count only
-  /// changes who does a chunk, never what is in it.
+  /// changes who does a chunk, never what is in it. After a stop request the
+  /// remaining chunks are skipped; the caller then throws Interrupted.
   template <class Body>
   void for_each_chunk(std::size_t n, std::size_t chunk_size, const Body& body) {
     const std::size_t chunks = (n + chunk_size - 1) / chunk_size;
@@ -44,6 +50,7 @@ struct Simulation::Parallel {
           tbb::blocked_range<std::size_t>(0, chunks, 1),
           [&](const tbb::blocked_range<std::size_t>& range) {
             for (std::size_t c = range.begin(); c != range.end(); ++c) {
+              if (stop->load(std::memory_order_relaxed)) return;
               body(c, c * chunk_size, std::min(n, (c + 1) * chunk_size));
             }
           },
@@ -61,6 +68,12 @@ struct Simulation::Campaigns {
 
 struct Simulation::Model {
   detail::ModelPlan plan;
+};
+
+struct Simulation::Checks {
+  detail::InvariantChecker checker;
+  std::vector<detail::AgentCheck> chunks;
+  std::vector<std::int64_t> segment_offsets;
 };
 
 struct Simulation::EventLog {
@@ -89,13 +102,29 @@ int tier_count(const ScenarioSpec& spec) {
   return std::max(1, static_cast<int>(spec.value_tiers.size()));
 }
 
-/// Contact days kept per agent: enough for the policy cap, and a few for
-/// fatigue when there is no cap.
-int contact_slots(const ScenarioSpec& spec) {
-  return std::max(4, spec.contact_policy.max_contacts);
+/// The scenario, once it is known to be valid and to fit in memory: checked
+/// before the first table or agent column is allocated.
+ScenarioSpec checked(ScenarioSpec spec, const RunOptions& options) {
+  validate(spec);
+  check_memory(estimate_memory(spec, options.chunk_size), options.memory_limit_bytes);
+  return spec;
 }
 
 }  // namespace
+
+bool checks_by_default() noexcept {
+#ifdef CRMSIM_CHECKS
+  bool on = true;
+#else
+  bool on = false;
+#endif
+  if (const char* env = std::getenv("CRMSIM_CHECKS")) {
+    const std::string_view v(env);
+    if (v == "1" || v == "on" || v == "ON" || v == "true" || v == "yes") on = true;
+    if (v == "0" || v == "off" || v == "OFF" || v == "false" || v == "no") on = false;
+  }
+  return on;
+}
 
 Simulation::Simulation(ScenarioSpec spec, RunOptions options)
     : Simulation(std::move(spec), options, nullptr) {}
@@ -104,7 +133,7 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState st
     : Simulation(std::move(spec), options, &state) {}
 
 Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState* saved)
-    : spec_((validate(spec), std::move(spec))),
+    : spec_(checked(std::move(spec), options)),
       options_(options),
       threads_(resolve_threads(options.threads)),
       rates_(derive_rates(spec_)),
@@ -114,8 +143,9 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState* s
       tier_kpis_(spec_.days, static_cast<int>(spec_.segments.size()) * tier_count(spec_),
                  tier_kpi_count),
       campaigns_(std::make_unique<Campaigns>()),
-      parallel_(std::make_unique<Parallel>(threads_)),
-      events_(std::make_unique<EventLog>()) {
+      parallel_(std::make_unique<Parallel>(threads_, &stop_)),
+      events_(std::make_unique<EventLog>()),
+      checks_(std::make_unique<Checks>()) {
   options_.threads = threads_;
   const auto n = static_cast<std::size_t>(market_total(spec_));
   const int segments = static_cast<int>(spec_.segments.size());
@@ -130,6 +160,10 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState* s
   }
   if (saved != nullptr) {
     restore(*saved);
+    // A saved state comes from a file: whatever the setting, check it whole
+    // before running on it, so that a damaged checkpoint is an error, never
+    // an index out of range or an overflow later.
+    check_invariants();
     return;
   }
   agents_.resize(n, contact_slots(spec_));
@@ -146,6 +180,7 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState* s
     detail::count_states(agents_, campaigns_->tiers, begin, end, campaigns_->chunks[c]);
   });
   reduce_chunks(0);
+  if (options_.checks) check_invariants();
 }
 
 Simulation::~Simulation() = default;
@@ -282,11 +317,48 @@ std::vector<double> Simulation::campaign_adstock() const {
 }
 
 void Simulation::advance(int days) {
+  if (broken_day_ != 0) {
+    throw UsageError("this run was stopped in the middle of day " + std::to_string(broken_day_) +
+                     " and its state is incomplete; start it again (or resume its last checkpoint)");
+  }
   if (days < 0 || days > horizon() - day_) {
     throw UsageError("cannot advance " + std::to_string(days) + " days: day " +
                      std::to_string(day_) + " of a " + std::to_string(horizon()) + "-day horizon");
   }
-  for (int k = 0; k < days; ++k) step();
+  for (int k = 0; k < days; ++k) {
+    if (stop_requested()) {
+      throw Interrupted("the run was stopped at the end of day " + std::to_string(day_));
+    }
+    step();
+  }
+}
+
+void Simulation::check_invariants() { run_checks(false); }
+
+void Simulation::run_checks(bool incremental) {
+  const auto n = agents_.size();
+  const auto chunk = static_cast<std::size_t>(options_.chunk_size);
+  auto& checks = *checks_;
+  if (checks.segment_offsets.empty()) checks.segment_offsets = detail::segment_offsets(spec_);
+  detail::InvariantInputs in;
+  in.day = day_;
+  in.spec = &spec_;
+  in.agents = &agents_;
+  in.segment_offsets = &checks.segment_offsets;
+  in.kpis = &kpis_;
+  in.campaigns = &campaign_kpis_;
+  in.buckets = &buckets_;
+  in.tiers = &tier_kpis_;
+  in.tier_count = tiers();
+  in.plans = &campaigns_->plans;
+  in.states = &campaigns_->states;
+  checks.chunks.resize(chunk_count(n, options_.chunk_size));
+  for (auto& c : checks.chunks) c.reset(spec_.segments.size());
+  parallel_->for_each_chunk(n, chunk, [&](std::size_t c, std::size_t begin, std::size_t end) {
+    detail::check_agents(in, begin, end, checks.chunks[c]);
+  });
+  if (stop_requested()) throw Interrupted("the run was stopped while checking day " + std::to_string(day_));
+  checks.checker.check(in, checks.chunks, incremental);
 }
 
 void Simulation::step() {
@@ -352,6 +424,8 @@ void Simulation::step() {
                                 detail::target_agents(target, agents_, begin, end, lists,
                                                       camp.chunks[c].campaigns);
                               });
+    // Targeting only reads the agents: stopped here, the run is still whole.
+    if (stop_requested()) throw Interrupted("the run was stopped at the end of day " + std::to_string(day_));
     // Candidates in chunk order are in agent order: the same list for any
     // thread count.
     std::vector<std::vector<detail::Candidate>> candidates(running.size());
@@ -395,6 +469,10 @@ void Simulation::step() {
                             [&](std::size_t c, std::size_t begin, std::size_t end) {
                               detail::lifecycle_pass(ctx, agents_, begin, end, camp.chunks[c]);
                             });
+  if (stop_requested()) {
+    broken_day_ = today;
+    throw Interrupted("the run was stopped in the middle of day " + std::to_string(today));
+  }
   if (events_->on) {
     // Chunk order is agent order: the same log for any thread count.
     for (const auto& tally : camp.chunks) {
@@ -412,6 +490,7 @@ void Simulation::step() {
     state.adstock = decay * state.adstock + static_cast<double>(delivered) / market;
   }
   day_ = today;
+  if (options_.checks) run_checks(true);
 }
 
 void Simulation::step_model() {

@@ -14,7 +14,9 @@ from . import calibrate
 from ._core import __version__
 from .checkpoint import resume
 from .comparison import compare, compare_text, plot_comparison
-from .errors import CalibrationError, CrmsimError, ResultsFileError, ScenarioError
+from .errors import (CalibrationError, CrmsimError, InvariantError, MemoryLimitError,
+                     ResultsFileError, ScenarioError)
+from .limits import memory_estimate
 from .result import Result
 from .results_file import load
 from .run import run
@@ -23,4 +25,5 @@ from .sweeps import SweepWarning, sweep
 
 __all__ = ["Scenario", "run", "Result", "load", "resume", "ScenarioError", "CrmsimError",
            "ResultsFileError", "__version__", "compare", "compare_text", "plot_comparison",
-           "sweep", "SweepWarning", "calibrate", "CalibrationError"]
+           "sweep", "SweepWarning", "calibrate", "CalibrationError", "InvariantError",
+           "MemoryLimitError", "memory_estimate"]

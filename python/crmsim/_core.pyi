@@ -24,6 +24,28 @@ class IoError(OSError):
 class FileFormatError(IoError):
     """A file that is not a crmsim file of a version this engine reads, or is truncated."""
 
+class InvariantError(RuntimeError):
+    """An engine invariant broke (runs with checks on); names day, segment or campaign, values."""
+
+class MemoryLimitError(MemoryError):
+    """A run (or a file's dataset) that would not fit in memory; refused before allocating."""
+
+class Interrupted(RuntimeError):
+    """The engine stopped on request (Ctrl-C reaches Python as KeyboardInterrupt instead)."""
+
+def checks_by_default() -> bool:
+    """Whether runs check the invariants every day unless told (CRMSIM_CHECKS)."""
+
+def machine_memory() -> int:
+    """Memory this process may use, bytes: physical memory or cgroup limit; 0 if unknown."""
+
+def estimate_memory(scenario: dict, chunk_size: int = 16384) -> dict[str, int]:
+    """Bytes a run needs, by part: agents, days, bytes_per_agent, agent_bytes, table_bytes,
+    working_bytes, total_bytes. Allocates nothing."""
+
+def check_memory(scenario: dict, limit: int, machine: bool = True, chunk_size: int = 16384) -> None:
+    """MemoryLimitError with the estimate when the run needs more than `limit` bytes."""
+
 results_format_version: int
 checkpoint_format_version: int
 agent_column_names: list[str]
@@ -54,14 +76,26 @@ class Simulation:
         threads: int = 0,
         chunk_size: int = 16384,
         checkpoint: Checkpoint | None = None,
+        checks: bool | None = None,
+        memory_limit: int = 0,
     ) -> None:
         """Builds day 0 from a scenario dict with every engine field present, or resumes
         from `checkpoint` (same scenario and seed; UsageError naming what differs).
 
         seed: 0 to 2**64 - 1; threads: 0 = all cores; chunk_size: agents per work item.
+        checks: check the invariants every day (None: checks_by_default()).
+        memory_limit: bytes; a larger estimate is refused (MemoryLimitError); 0 = this machine.
         """
     def advance(self, days: int) -> None:
-        """Simulates the next `days` days without holding the GIL; UsageError past the horizon."""
+        """Simulates the next `days` days without holding the GIL; UsageError past the horizon.
+
+        Ctrl-C raises KeyboardInterrupt within a fraction of a second; a run stopped inside
+        a day refuses to go on (UsageError)."""
+    def check_invariants(self) -> None:
+        """Checks every engine invariant now; InvariantError names what is broken."""
+    @property
+    def checks(self) -> bool:
+        """Whether the invariants are checked every day."""
     @property
     def day(self) -> int:
         """Days simulated so far."""

@@ -81,7 +81,8 @@ def resume(checkpoint: str | os.PathLike[str], out: object = FROM_CHECKPOINT,
     try:
         sim = _core.Simulation(scenario.engine_dict(), seed=ck.seed, threads=threads,
                                checkpoint=ck)
-    except (_core.UsageError, _core.ScenarioError) as e:
+    except (_core.UsageError, _core.ScenarioError, _core.InvariantError) as e:
+        # A checkpoint whose state breaks an invariant was changed or damaged after it was written.
         raise ResultsFileError(f"{path}: {e}", path) from None
     return finish_run(sim, scenario, settings, progress, started)
 

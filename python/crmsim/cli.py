@@ -1,8 +1,9 @@
 """The ``crmsim`` command line: run, resume and validate scenarios.
 
 Exit codes: 0 success, 1 the run failed (e.g. the output could not be
-written, a checkpoint could not be read), 2 a user error (bad scenario, bad
-option; nothing was run or written), 130 interrupted with Ctrl-C.
+written, a checkpoint could not be read, an invariant broke), 2 a user error
+(bad scenario, bad option, a run too large for this machine's memory;
+nothing was run or written), 130 interrupted with Ctrl-C (nothing written).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 
 from . import _cli_whatif, _core
 from .checkpoint import FROM_CHECKPOINT, resume
-from .errors import ResultsFileError, ScenarioError
+from .errors import CrmsimError, MemoryLimitError, ResultsFileError, ScenarioError
 from .results_file import OutputSettings
 from .run import check_run_arguments, run
 from .scenario import Scenario
@@ -112,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for message in e.errors:
             print(message, file=sys.stderr)
         return EXIT_USAGE
+    except MemoryLimitError as e:
+        return _fail(str(e), EXIT_USAGE)
+    except CrmsimError as e:
+        return _fail(str(e), EXIT_FAILED)
     except KeyboardInterrupt:
         print("crmsim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["CrmsimError", "ScenarioError", "ResultsFileError", "CalibrationError"]
+__all__ = ["CrmsimError", "ScenarioError", "ResultsFileError", "CalibrationError",
+           "InvariantError", "MemoryLimitError"]
 
 
 class CrmsimError(Exception):
@@ -61,4 +62,24 @@ class CalibrationError(CrmsimError, ValueError):
     The message names the problem: a missing column, dates or amounts that
     cannot be read, negative amounts, too few repeat buyers to fit, or a
     likelihood without a maximum.
+    """
+
+
+class InvariantError(CrmsimError, RuntimeError):
+    """An engine invariant broke: a bug in crmsim, or engine state corrupted from outside.
+
+    Only runs with checks on look (environment variable ``CRMSIM_CHECKS=1``,
+    or an engine built with the CMake option ``CRMSIM_CHECKS=ON``); the
+    message names the day, the segment or campaign, the invariant and the
+    values, e.g. ``invariant 'closed market' broken at the end of day 12,
+    segment 'young': the 7 states add up to 30,010 people, market_size is
+    30,011``. Please report it with the scenario and seed.
+    """
+
+
+class MemoryLimitError(CrmsimError, MemoryError):
+    """A run that would not fit in this machine's memory, refused before anything is allocated.
+
+    The message gives the estimate and the memory, e.g. ``4,000,000,000
+    agents for 730 days need about 216 GB; this machine has 25 GB (...)``.
     """

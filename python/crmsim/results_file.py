@@ -42,7 +42,9 @@ def file_errors() -> Iterator[None]:
     """Turns the engine's file errors into ResultsFileError (the message names the file)."""
     try:
         yield
-    except _core.IoError as e:
+    except (_core.IoError, _core.MemoryLimitError) as e:
+        # MemoryLimitError: a dataset larger than this machine's memory (the
+        # file was written elsewhere, or its header is damaged).
         message = str(e)
         path = message.split(": ", 1)[0] if ": " in message else None
         raise ResultsFileError(message, path) from None

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import os
 import sys
 import time
+from collections.abc import Iterator
 from typing import Union
 
 from . import _core
+from .errors import InvariantError, MemoryLimitError
+from .limits import check_memory
 from .result import Result
 from .results_file import OutputSettings, RunOutputs, write_table
 from .scenario import Scenario
@@ -90,9 +94,13 @@ def run(scenario: ScenarioLike, seed: int = 0, days: int | None = None,
         ``out``, as ``<out stem>.ckpt.h5``), each atomically.
 
     Raises ScenarioError for a bad scenario (nothing is run), ValueError or
-    TypeError for bad arguments, ResultsFileError when a file cannot be
-    written (the unfinished results file is removed). Ctrl-C stops the run
-    between blocks of days.
+    TypeError for bad arguments, MemoryLimitError for a run that would not
+    fit in this machine's memory (refused before anything is allocated, with
+    the estimate), ResultsFileError when a file cannot be written (the
+    unfinished results file is removed), InvariantError when checks are on
+    (``CRMSIM_CHECKS=1``) and the engine breaks an invariant. Ctrl-C
+    (KeyboardInterrupt) stops the run within a fraction of a second and
+    leaves no file behind.
     """
     seed, days, threads, population = check_run_arguments(seed, days, threads, population)
     settings = OutputSettings.checked(out, snapshot_every, snapshot_columns, events,
@@ -104,12 +112,24 @@ def run(scenario: ScenarioLike, seed: int = 0, days: int | None = None,
     if days is not None:
         scenario = scenario.with_days(days)
 
+    check_memory(scenario)
     started = time.perf_counter()
-    try:
+    with engine_errors(scenario):
         sim = _core.Simulation(scenario.engine_dict(), seed=seed, threads=threads)
+    return finish_run(sim, scenario, settings, progress, started)
+
+
+@contextlib.contextmanager
+def engine_errors(scenario: Scenario) -> Iterator[None]:
+    """Turns the engine's errors about a run into crmsim's public exception types."""
+    try:
+        yield
     except _core.ScenarioError as e:
         raise scenario.engine_error(e) from e
-    return finish_run(sim, scenario, settings, progress, started)
+    except _core.InvariantError as e:
+        raise InvariantError(f"{scenario.source}: {e}") from None
+    except _core.MemoryLimitError as e:
+        raise MemoryLimitError(f"{scenario.source}: {e}") from None
 
 
 def finish_run(sim: _core.Simulation, scenario: Scenario, settings: OutputSettings,
@@ -117,7 +137,8 @@ def finish_run(sim: _core.Simulation, scenario: Scenario, settings: OutputSettin
     """Runs ``sim`` to its horizon writing the files of ``settings``; returns the Result."""
     outputs = RunOutputs(sim, scenario, settings)
     try:
-        _advance_to_horizon(sim, scenario.name, progress, outputs)
+        with engine_errors(scenario):
+            _advance_to_horizon(sim, scenario.name, progress, outputs)
         outputs.finish(sim)
     except BaseException:
         outputs.abandon()  # no half file under the final name, no temporary file left
@@ -132,9 +153,9 @@ def finish_run(sim: _core.Simulation, scenario: Scenario, settings: OutputSettin
 
 def _advance_to_horizon(sim: _core.Simulation, name: str, progress: bool,
                         outputs: RunOutputs | None = None) -> None:
-    # Blocks of about 1/100 of the horizon: the bar moves and Ctrl-C is
-    # honoured between blocks (the engine runs a block without the GIL), at
-    # a negligible cost per block.
+    # Blocks of about 1/100 of the horizon, so that the bar moves. Ctrl-C
+    # does not wait for a block to end: advance() runs the engine on a
+    # helper thread and stops it within one chunk of agents (bind_simulation.cpp).
     block = max(1, sim.horizon // 100)
     bar = None
     if progress:

@@ -21,7 +21,7 @@ from ._messages import show
 from ._yaml import parse_yaml_text, read_yaml_file
 from .errors import ScenarioError
 from .scaling import scale_marketing, scale_segments
-from .schema import fill_defaults
+from .schema import fill_defaults, whole_numbers
 
 __all__ = ["Scenario"]
 
@@ -71,6 +71,7 @@ class Scenario:
         found = validation.problems(data)
         if found:
             raise ScenarioError([f"{source}: {p}" for p in found])
+        whole_numbers(data)
         fill_defaults(data)
         scenario = object.__new__(cls)
         object.__setattr__(scenario, "_data", data)

@@ -25,6 +25,9 @@ MAX_TOTAL_MARKET = 4_294_967_295
 STATE_FIELDS = ("lead", "new", "active", "developed", "at_risk", "lapsed")
 
 _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: Control characters other than tab and line breaks: text with them can
+#: move the cursor or retitle the terminal that prints a summary.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _validator = None
 
@@ -64,6 +67,12 @@ def _semantic_problems(data: Any, schema_paths: set[Path]) -> Iterator[tuple[Pat
     for path, value in _walk(data):
         if isinstance(value, float) and not math.isfinite(value) and path not in schema_paths:
             yield path, f"must be a finite number, got {show(value)}"
+        if isinstance(value, str):
+            yield from ((path, m) for m in _text_problems(value))
+        if isinstance(value, dict):
+            for key in value:
+                if isinstance(key, str) and _text_problems(key):
+                    yield path, f"has a field name that is not plain text: {key!r}"
     if not isinstance(data, dict):
         return
     yield from _start_date_problems(data.get("start_date"))
@@ -72,6 +81,20 @@ def _semantic_problems(data: Any, schema_paths: set[Path]) -> Iterator[tuple[Pat
         yield from _segment_problems(segments)
     yield from marketing.problems(data)
     yield from models.problems(data)
+
+
+def _text_problems(text: str) -> list[str]:
+    """What is wrong with a piece of text: lone surrogates (not Unicode), control characters."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return [f"must be Unicode text, got a lone surrogate {text[e.start]!r} at "
+                f"character {e.start}"]
+    found = _CONTROL.search(text)
+    if found:
+        return [f"must not contain control characters, got {found.group()!r} at "
+                f"character {found.start()}"]
+    return []
 
 
 def _start_date_problems(value: Any) -> Iterator[tuple[Path, str]]:

@@ -6,12 +6,19 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "bindings.hpp"
 #include "crmsim/errors.hpp"
+#include "crmsim/limits.hpp"
 #include "crmsim/simulation.hpp"
 
 namespace py = pybind11;
@@ -316,6 +323,57 @@ ScenarioSpec scenario_from_dict(const py::dict& d) {
   return spec;
 }
 
+/// Runs `work` (engine code, no Python) on a helper thread while this thread
+/// waits without the GIL and takes it every 50 ms to let Python run its
+/// signal handlers. When a handler raises (Ctrl-C: KeyboardInterrupt),
+/// `stop()` asks the engine to give up (it does within one chunk of
+/// agents), the helper is joined and the Python exception is raised here;
+/// so Ctrl-C takes effect within a fraction of a second however long the
+/// call would run. Errors of `work` are rethrown here. Outside the main
+/// thread PyErr_CheckSignals does nothing, and the wait costs nothing.
+template <class Work, class Stop>
+void run_interruptibly(Work work, Stop stop) {
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  bool signalled = false;
+  std::exception_ptr failure;
+  {
+    py::gil_scoped_release release;
+    std::thread helper([&] {
+      try {
+        work();
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      {
+        const std::lock_guard<std::mutex> lock(mutex);
+        done = true;
+      }
+      finished.notify_one();
+    });
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!finished.wait_for(lock, std::chrono::milliseconds(50), [&] { return done; })) {
+      lock.unlock();
+      {
+        py::gil_scoped_acquire acquire;
+        // Leaves the handler's exception set in this thread until it is raised below.
+        signalled = PyErr_CheckSignals() != 0;
+      }
+      if (signalled) stop();
+      lock.lock();
+      if (signalled) {
+        finished.wait(lock, [&] { return done; });
+        break;
+      }
+    }
+    lock.unlock();
+    helper.join();
+  }
+  if (signalled) throw py::error_already_set();
+  if (failure) std::rethrow_exception(failure);
+}
+
 /// A read-only numpy view of `n` values at `data`, kept alive by `owner`.
 template <class T>
 py::array readonly_view(const T* data, std::vector<py::ssize_t> shape, py::handle owner) {
@@ -327,14 +385,51 @@ py::array readonly_view(const T* data, std::vector<py::ssize_t> shape, py::handl
 }  // namespace
 
 void register_simulation(py::module_& m) {
+  m.def("checks_by_default", &checks_by_default,
+        "Whether runs check the invariants every day unless told (build option CRMSIM_CHECKS,\n"
+        "environment variable CRMSIM_CHECKS).");
+  m.def("machine_memory", &machine_memory_bytes,
+        "Memory this process may use, bytes (physical memory or cgroup limit; 0 if unknown).");
+  m.def(
+      "estimate_memory",
+      [](const py::dict& scenario, std::int64_t chunk_size) {
+        const ScenarioSpec spec = scenario_from_dict(scenario);
+        validate(spec);
+        const MemoryEstimate e = estimate_memory(spec, chunk_size);
+        py::dict out;
+        out["agents"] = e.agents;
+        out["days"] = e.days;
+        out["bytes_per_agent"] = e.bytes_per_agent;
+        out["agent_bytes"] = e.agent_bytes;
+        out["table_bytes"] = e.table_bytes;
+        out["working_bytes"] = e.working_bytes;
+        out["total_bytes"] = e.total();
+        return out;
+      },
+      py::arg("scenario"), py::arg("chunk_size") = 16384,
+      "Bytes a run of the scenario dict needs, about, by part; allocates nothing.");
+  m.def(
+      "check_memory",
+      [](const py::dict& scenario, std::uint64_t limit, bool machine, std::int64_t chunk_size) {
+        const ScenarioSpec spec = scenario_from_dict(scenario);
+        validate(spec);
+        check_memory(estimate_memory(spec, chunk_size), limit, machine);
+      },
+      py::arg("scenario"), py::arg("limit"), py::arg("machine") = true, py::arg("chunk_size") = 16384,
+      "MemoryLimitError with the estimate when the run needs more than `limit` bytes\n"
+      "(0: this machine's memory); `machine`: the limit is the machine's memory.");
+
   py::class_<Simulation>(m, "Simulation",
                          "One engine run: the population advanced day by day.")
       .def(py::init([](const py::dict& scenario, std::uint64_t seed, int threads,
-                       std::int64_t chunk_size, LoadedCheckpoint* checkpoint) {
+                       std::int64_t chunk_size, LoadedCheckpoint* checkpoint,
+                       std::optional<bool> checks, std::uint64_t memory_limit) {
              RunOptions options;
              options.seed = seed;
              options.threads = threads;
              options.chunk_size = chunk_size;
+             if (checks) options.checks = *checks;
+             options.memory_limit_bytes = memory_limit;
              ScenarioSpec spec = scenario_from_dict(scenario);
              if (checkpoint != nullptr) {
                if (checkpoint->used) {
@@ -352,13 +447,28 @@ void register_simulation(py::module_& m) {
            }),
            py::arg("scenario"), py::arg("seed") = 0, py::arg("threads") = 0,
            py::arg("chunk_size") = 16384, py::arg("checkpoint") = py::none(),
+           py::arg("checks") = py::none(), py::arg("memory_limit") = 0,
            "Builds day 0 from a scenario dict (all fields present, engine units as in the schema),\n"
-           "or resumes from a _core.Checkpoint of the same scenario and seed.")
+           "or resumes from a _core.Checkpoint of the same scenario and seed.\n"
+           "checks: check the invariants every day (None: checks_by_default()).\n"
+           "memory_limit: refuse runs estimated above this many bytes (0: this machine's memory).")
       // Safe without the GIL: advance touches only this Simulation's C++ state,
       // and Python cannot reach that state except through this object, whose
-      // methods all need the GIL.
-      .def("advance", &Simulation::advance, py::arg("days"),
-           py::call_guard<py::gil_scoped_release>(), "Simulates the next `days` days.")
+      // methods all need the GIL (this one holds on to the object while the
+      // helper thread runs).
+      .def(
+          "advance",
+          [](Simulation& sim, int days) {
+            sim.request_stop(false);
+            run_interruptibly([&] { sim.advance(days); }, [&] { sim.request_stop(); });
+          },
+          py::arg("days"),
+          "Simulates the next `days` days without holding the GIL; Ctrl-C stops it within\n"
+          "a fraction of a second (KeyboardInterrupt).")
+      .def("check_invariants", &Simulation::check_invariants, py::call_guard<py::gil_scoped_release>(),
+           "Checks every engine invariant now; InvariantError names what is broken.")
+      .def_property_readonly("checks", &Simulation::checks,
+                             "Whether the invariants are checked every day.")
       .def_property_readonly("day", &Simulation::day, "Days simulated so far.")
       .def_property_readonly("horizon", &Simulation::horizon, "Horizon in days.")
       .def_property_readonly("threads", &Simulation::threads, "Worker threads used.")

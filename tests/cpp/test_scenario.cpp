@@ -36,7 +36,7 @@ TEST_CASE("bad values are rejected with their field path", "[scenario]") {
   }
   SECTION("NaN is never a number we run with") {
     spec.segments[0].purchases.spend_mean = std::numeric_limits<double>::quiet_NaN();
-    CHECK(rejection(spec) == "segments[0].purchases.spend_mean: must be a finite number >= 0, got nan");
+    CHECK(rejection(spec) == "segments[0].purchases.spend_mean: must be between 0 and 1000000, got nan");
   }
   SECTION("infinite imitation") {
     spec.segments[0].acquisition.imitation_per_year = std::numeric_limits<double>::infinity();

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
 
-import crmsim
+# Every run in the tests checks the engine's invariants at the end of every
+# day (an InvariantError fails the test): set before crmsim is imported, and
+# inherited by the CLI subprocesses and Dask workers the tests start.
+# CRMSIM_CHECKS=0 in the environment runs the suite without the checks.
+os.environ.setdefault("CRMSIM_CHECKS", "1")
+
+import crmsim  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

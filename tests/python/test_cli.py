@@ -151,7 +151,7 @@ def test_console_script_is_installed():
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
-def test_ctrl_c_stops_a_long_run_between_blocks(tmp_path):
+def test_ctrl_c_stops_a_long_run(tmp_path):
     import signal
 
     # 20,000 people for 100 years: a minute of work, in blocks of a year.

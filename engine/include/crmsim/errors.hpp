@@ -1,6 +1,7 @@
 // One exception hierarchy for the engine; the bindings map it to Python once.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -53,6 +54,40 @@ class IoError : public Error {
 class FileFormatError : public IoError {
  public:
   using IoError::IoError;
+};
+
+/// An engine invariant that does not hold: a bug in the engine, or state
+/// corrupted from outside. Runs with checks on (build option CRMSIM_CHECKS,
+/// environment variable CRMSIM_CHECKS=1, or RunOptions::checks) test every
+/// invariant at the end of every day; the message names the day, the
+/// segment or campaign, the invariant and the values that break it.
+class InvariantError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A run that would not fit in this machine's memory, refused before
+/// anything is allocated; the message gives the estimate and the limit.
+class MemoryLimitError : public Error {
+ public:
+  /// `needed` and `limit` are in bytes.
+  MemoryLimitError(const std::string& message, std::uint64_t needed, std::uint64_t limit)
+      : Error(message), needed_(needed), limit_(limit) {}
+
+  /// Estimated bytes the run needs.
+  std::uint64_t needed_bytes() const noexcept { return needed_; }
+  /// Bytes of memory the run may use (this machine's, or the limit given).
+  std::uint64_t limit_bytes() const noexcept { return limit_; }
+
+ private:
+  std::uint64_t needed_;
+  std::uint64_t limit_;
+};
+
+/// A run stopped on request (Simulation::request_stop, e.g. on Ctrl-C).
+class Interrupted : public Error {
+ public:
+  using Error::Error;
 };
 
 }  // namespace crmsim

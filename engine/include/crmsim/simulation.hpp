@@ -14,6 +14,7 @@
 //   4. KPI reduction  - chunk tallies added in chunk order (integers: exact)
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -26,11 +27,26 @@
 
 namespace crmsim {
 
+namespace detail {
+struct SimulationTestAccess;  // tests only: reaches private state to corrupt it on purpose
+}
+
+/// Whether runs check the engine's invariants every day unless told: on in
+/// builds with the CMake option CRMSIM_CHECKS=ON; the environment variable
+/// CRMSIM_CHECKS (1/on/true or 0/off/false) overrides the build's default.
+bool checks_by_default() noexcept;
+
 /// How to run; none of it changes results except the seed.
 struct RunOptions {
   std::uint64_t seed = 0;            ///< root of every random draw
   int threads = 0;                   ///< worker threads; 0 = all cores
   std::int64_t chunk_size = 16384;   ///< agents per parallel work item
+  /// Check every invariant at the end of every day (see invariants.cpp);
+  /// a violation throws InvariantError. Costs one extra pass over the agents a day.
+  bool checks = checks_by_default();
+  /// Refuse (MemoryLimitError, before allocating) a run estimated to need
+  /// more bytes than this; 0 = this machine's memory.
+  std::uint64_t memory_limit_bytes = 0;
 };
 
 /// Everything that changes during a run. With the scenario and the seed it
@@ -54,6 +70,8 @@ struct SimulationState {
 class Simulation {
  public:
   /// Validates the scenario and builds the initial population (day 0).
+  /// Throws MemoryLimitError, before allocating, if the run would not fit in
+  /// memory (see estimate_memory()).
   Simulation(ScenarioSpec spec, RunOptions options);
   /// Resumes a run from a saved state (a checkpoint) of the same scenario
   /// and seed; the run then continues bit-identically to one that was never
@@ -64,7 +82,9 @@ class Simulation {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
-  /// Simulates the next `days` days; throws UsageError past the horizon.
+  /// Simulates the next `days` days; throws UsageError past the horizon,
+  /// Interrupted after request_stop(), InvariantError when checks are on
+  /// and an invariant breaks.
   void advance(int days);
   /// Simulates to the horizon.
   void run_to_end() { advance(horizon() - day()); }
@@ -97,6 +117,19 @@ class Simulation {
   /// Brand adstock per campaign (0 for other types).
   std::vector<double> campaign_adstock() const;
 
+  /// Asks a running advance() to stop soon (from any thread; within one
+  /// chunk of agents): it throws Interrupted. Stopped between two days, the
+  /// run can go on once the request is withdrawn with request_stop(false);
+  /// stopped inside a day, its state is incomplete and advance() refuses to
+  /// continue (UsageError).
+  void request_stop(bool stop = true) noexcept { stop_.store(stop, std::memory_order_relaxed); }
+  /// Whether the run checks its invariants every day.
+  bool checks() const noexcept { return options_.checks; }
+  /// Checks every invariant now (whether or not checks are on); throws
+  /// InvariantError naming the day, the segment or campaign, the invariant
+  /// and the values.
+  void check_invariants();
+
   /// Starts logging the lifecycle events of a deterministic sample of agents
   /// (chosen by a hash of agent id and seed): `share` of them, 0 to 1;
   /// 0 stops logging. Logging does not change the run.
@@ -112,12 +145,17 @@ class Simulation {
   struct Campaigns; // campaign plans and state, kept out of this header
   struct EventLog;  // event sampling and the pending events
   struct Model;     // the btyd or sbg model's plan (model.hpp), when the scenario picks one
+  struct Checks;    // invariant checker and its running totals
+  friend struct detail::SimulationTestAccess;
 
   Simulation(ScenarioSpec spec, RunOptions options, SimulationState* saved);
   void restore(SimulationState& saved);
   void step();
   void step_model();  // step() of a btyd or sbg run
   void reduce_chunks(int day);
+  bool stop_requested() const noexcept { return stop_.load(std::memory_order_relaxed); }
+  /// The invariant checks; `incremental`: today follows the last day checked.
+  void run_checks(bool incremental);
 
   ScenarioSpec spec_;
   RunOptions options_;
@@ -132,6 +170,9 @@ class Simulation {
   std::unique_ptr<Parallel> parallel_;
   std::unique_ptr<EventLog> events_;
   std::unique_ptr<Model> model_;  // null for the lifecycle model
+  std::unique_ptr<Checks> checks_;
+  std::atomic<bool> stop_{false};
+  int broken_day_ = 0;  ///< day a stop cut short (its state is incomplete); 0 = none
   int day_ = 0;
 };
 

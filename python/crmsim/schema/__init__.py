@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCHEMA_PATH", "load_schema", "fill_defaults", "resolve"]
+__all__ = ["SCHEMA_PATH", "load_schema", "fill_defaults", "resolve", "whole_numbers"]
 
 #: Path of the scenario schema inside the installed package.
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
@@ -62,4 +62,40 @@ def fill_defaults(data: Any, node: dict | None = None, root: dict | None = None)
     elif isinstance(data, list) and "items" in node:
         for item in data:
             fill_defaults(item, node["items"], root)
+    return data
+
+
+def _integer_node(node: dict) -> bool:
+    kind = node.get("type")
+    return kind == "integer" or (isinstance(kind, list) and "integer" in kind)
+
+
+def whole_numbers(data: Any, node: dict | None = None, root: dict | None = None) -> Any:
+    """Turns floats with a whole value (``80000.0``) into ints where the schema wants integers.
+
+    JSON Schema counts 80000.0 as an integer, and YAML reads ``8e4`` as a
+    float; the rest of crmsim (scaling, the engine) needs real ints.
+    ``data`` must already be valid; changed in place and returned.
+    """
+    root = _schema_cached() if root is None else root
+    node = resolve(root if node is None else node, root)
+    if isinstance(data, dict):
+        properties = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        for key, value in data.items():
+            sub = properties.get(key, extra if isinstance(extra, dict) else None)
+            if sub is None:
+                continue
+            sub = resolve(sub, root)
+            if isinstance(value, float) and value.is_integer() and _integer_node(sub):
+                data[key] = int(value)
+            else:
+                whole_numbers(value, sub, root)
+    elif isinstance(data, list) and isinstance(node.get("items"), dict):
+        item = resolve(node["items"], root)
+        for k, value in enumerate(data):
+            if isinstance(value, float) and value.is_integer() and _integer_node(item):
+                data[k] = int(value)
+            else:
+                whole_numbers(value, item, root)
     return data
