@@ -25,20 +25,6 @@ namespace {
 /// any count and dropout draws (one uniform each).
 constexpr std::uint32_t spend_first_block = 1u << 20;
 
-/// Number of purchases given that at least one happens: inverse CDF of the
-/// zero-truncated Poisson(rate) at `u`.
-int purchases_given_any(double rate, double p_any, double u) {
-  double term = rate * (1.0 - p_any) / p_any;  // P(N = 1 | N >= 1)
-  double cumulative = term;
-  int n = 1;
-  while (u > cumulative && n < 100000) {
-    ++n;
-    term *= rate / n;
-    cumulative += term;
-  }
-  return n;
-}
-
 /// Today's purchases of an alive customer who buys at least once.
 void purchase_day(const ModelPlan& plan, int day, AgentArrays& a, std::size_t i, int seg,
                   double rate, double p_any, ChunkTallies& tally) {

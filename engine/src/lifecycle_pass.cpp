@@ -18,20 +18,6 @@
 namespace crmsim::detail {
 namespace {
 
-/// Number of purchases given that at least one happens: inverse CDF of the
-/// zero-truncated Poisson(rate) at `u`.
-int purchases_given_any(double rate, double p_any, double u) {
-  double term = rate * (1.0 - p_any) / p_any;  // P(N = 1 | N >= 1)
-  double cumulative = term;
-  int n = 1;
-  while (u > cumulative && n < 100000) {
-    ++n;
-    term *= rate / n;
-    cumulative += term;
-  }
-  return n;
-}
-
 /// Which of up to three competing events happened, given that one did, from
 /// a position uniform on [0, total hazard).
 enum class Pick { churn, second, problem };

@@ -1,33 +1,18 @@
 // The engine's own guard on the model fields of a scenario (the Python layer
 // checks first, with friendlier messages).
 #include <cmath>
-#include <sstream>
 #include <string>
 
 #include "crmsim/errors.hpp"
 #include "crmsim/scenario.hpp"
+#include "scenario_checks.hpp"
 
 namespace crmsim {
 namespace {
 
-std::string describe(double value) {
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
-}
-
-void require(bool ok, const std::string& field, const std::string& expected, double got) {
-  if (!ok) throw ScenarioError(field, "must be " + expected + ", got " + describe(got));
-}
-
-void require_positive(double value, const std::string& field) {
-  require(std::isfinite(value) && value > 0.0, field, "a finite number > 0", value);
-}
-
-void require_non_negative(double value, const std::string& field) {
-  require(std::isfinite(value) && value >= 0.0, field, "a finite number >= 0", value);
-}
+using detail::require;
+using detail::require_non_negative;
+using detail::require_positive;
 
 std::string kind_name(ModelKind kind) {
   return std::string(model_kind_names[static_cast<std::size_t>(kind)]);

@@ -2,50 +2,22 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <string>
 
 #include "crmsim/errors.hpp"
 #include "crmsim/lifecycle.hpp"
 #include "crmsim/scenario.hpp"
+#include "scenario_checks.hpp"
 
 namespace crmsim {
 namespace {
 
-std::string describe(double value) {
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
-}
-
-void require(bool ok, const std::string& field, const std::string& expected, double got) {
-  if (!ok) throw ScenarioError(field, "must be " + expected + ", got " + describe(got));
-}
-
-void require_range(double value, double lo, double hi, const std::string& field,
-                   bool lo_open = false, bool hi_open = false) {
-  const bool ok = std::isfinite(value) && (lo_open ? value > lo : value >= lo) &&
-                  (hi_open ? value < hi : value <= hi);
-  std::string expected = "between " + describe(lo) + (lo_open ? " (exclusive)" : "") + " and " +
-                         describe(hi) + (hi_open ? " (exclusive)" : "");
-  require(ok, field, expected, value);
-}
-
-void require_non_negative(double value, const std::string& field) {
-  require(std::isfinite(value) && value >= 0.0, field, "a finite number >= 0", value);
-}
-
-void require_positive(double value, const std::string& field) {
-  require(std::isfinite(value) && value > 0.0, field, "a finite number > 0", value);
-}
-
-void require_index(int value, std::size_t size, const std::string& field, const char* what) {
-  if (value < 0 || static_cast<std::size_t>(value) >= size) {
-    throw ScenarioError(field, std::string("must refer to one of the ") + std::to_string(size) +
-                                   " " + what + ", got index " + std::to_string(value));
-  }
-}
+using detail::describe;
+using detail::require;
+using detail::require_index;
+using detail::require_non_negative;
+using detail::require_positive;
+using detail::require_range;
 
 void validate_marketing(const ScenarioSpec& spec) {
   const std::size_t segments = spec.segments.size();

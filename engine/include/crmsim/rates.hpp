@@ -25,6 +25,20 @@ inline double daily_probability(double h) noexcept {
   return -std::expm1(-h);
 }
 
+/// Number of purchases on a day with at least one: inverse CDF at `u` of the
+/// zero-truncated Poisson(rate), where `p_any` = 1 - exp(-rate).
+inline int purchases_given_any(double rate, double p_any, double u) noexcept {
+  double term = rate * (1.0 - p_any) / p_any;  // P(N = 1 | N >= 1)
+  double cumulative = term;
+  int n = 1;
+  while (u > cumulative && n < 100000) {
+    ++n;
+    term *= rate / n;
+    cumulative += term;
+  }
+  return n;
+}
+
 /// Converts a share lost over a year into a constant hazard per day.
 inline double annual_share_to_daily_hazard(double share) noexcept {
   return -std::log1p(-share) / 365.0;
