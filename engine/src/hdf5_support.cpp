@@ -253,6 +253,40 @@ Id open_attribute(const Context& ctx, hid_t obj, const std::string& name) {
 }
 
 /// Strings of an attribute or dataset whose type is `type` and space `space`.
+/// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or
+/// code points past U+10FFFF).
+bool valid_utf8(const std::string& text) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned c = *p;
+    int more = 0;
+    unsigned lowest = 0;
+    if (c < 0x80) { ++p; continue; }
+    if (c >= 0xC2 && c <= 0xDF) { more = 1; lowest = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { more = 2; lowest = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { more = 3; lowest = 0x10000; }
+    else return false;
+    if (end - p <= more) return false;
+    unsigned code = c & (0x3Fu >> more);
+    for (int k = 1; k <= more; ++k) {
+      if ((p[k] & 0xC0) != 0x80) return false;
+      code = (code << 6) | (p[k] & 0x3Fu);
+    }
+    if (code < lowest || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    p += more + 1;
+  }
+  return true;
+}
+
+/// Fails unless every text is UTF-8, as crmsim writes it (a damaged file
+/// must not hand Python undecodable bytes).
+void require_utf8(const Context& ctx, const std::vector<std::string>& texts, const std::string& what) {
+  for (const auto& t : texts) {
+    if (!valid_utf8(t)) ctx.fail(what + " is not UTF-8 text");
+  }
+}
+
 std::vector<std::string> read_string_values(const Context& ctx, hid_t type, hid_t space,
                                             const std::string& what, bool attribute, hid_t obj) {
   if (H5Tget_class(type) != H5T_STRING) ctx.fail(what + " is not text");
@@ -285,6 +319,7 @@ std::vector<std::string> read_string_values(const Context& ctx, hid_t type, hid_
     // to free (found leaking by the fuzz test under LeakSanitizer).
     H5Dvlen_reclaim(mem.get(), space, H5P_DEFAULT, texts.data());
     if (status < 0) ctx.fail("cannot read " + what);
+    require_utf8(ctx, out, what);
     return out;
   }
   const std::size_t size = H5Tget_size(type);
@@ -301,6 +336,7 @@ std::vector<std::string> read_string_values(const Context& ctx, hid_t type, hid_
     const char* begin = &buffer[k * size];
     out.emplace_back(begin, strnlen(begin, size));
   }
+  require_utf8(ctx, out, what);
   return out;
 }
 
@@ -364,6 +400,7 @@ std::vector<std::pair<std::string, std::string>> read_text_attributes(const Cont
       },
       &names);
   if (status < 0) ctx.fail("cannot list attributes");
+  require_utf8(ctx, names, "an attribute name");
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& name : names) {
     Id attr(ctx.check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "cannot read attribute '" + name + "'"));
@@ -422,6 +459,7 @@ std::vector<std::string> members(const Context& ctx, hid_t group, const std::str
       },
       &out);
   if (status < 0) ctx.fail("cannot list " + name);
+  require_utf8(ctx, out, "a member name of " + name);
   return out;
 }
 

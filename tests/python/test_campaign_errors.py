@@ -178,8 +178,8 @@ CASES = [
      [f"{F}: channels[1].base_response: must be between 0 and 1, got 20"]),
     ("capacity_below_zero",
      [("capacity_per_day: 100", "capacity_per_day: -1")],
-     [f"{F}: channels[1].capacity_per_day: must be at least 0, or null for unlimited, got "
-      "-1"]),
+     [f"{F}: channels[1].capacity_per_day: must be between 0 and 4294967295, or null for "
+      "unlimited, got -1"]),
     ("first_value_tier_not_zero",
      [("{name: silver, min_annual_value: 0}", "{name: silver, min_annual_value: 50}")],
      [f"{F}: value_tiers[0].min_annual_value: must be 0 for the first tier (every customer "
