@@ -28,26 +28,41 @@ std::uint64_t little_endian(const unsigned char* p, unsigned width) {
   return v;
 }
 
-/// Size of "lengths" in the file, from its superblock (at byte 0, 512,
-/// 1024, ... after a user block); 8 if it cannot be told (HDF5 then fails
-/// on its own when it opens the file).
-unsigned length_size(std::ifstream& in, std::uint64_t file_size) {
+/// Sizes of offsets and lengths in the file, from its superblock (at byte
+/// 0, 512, 1024, ... after a user block); 8 and 8 if they cannot be told
+/// (libhdf5 then refuses the file on its own when it opens it).
+struct Sizes {
+  unsigned offsets = 8;
+  unsigned lengths = 8;
+};
+
+Sizes superblock_sizes(std::ifstream& in, std::uint64_t file_size) {
   static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  auto valid = [](unsigned v) { return v == 2 || v == 4 || v == 8; };
   for (std::uint64_t at = 0; at + 16 <= file_size; at = at == 0 ? 512 : at * 2) {
     unsigned char head[16];
+    in.clear();
     in.seekg(static_cast<std::streamoff>(at));
     if (!in.read(reinterpret_cast<char*>(head), sizeof head)) break;
     if (std::memcmp(head, signature, 8) != 0) continue;
-    const unsigned version = head[8];
-    const unsigned size = version >= 2 ? head[10] : head[14];
-    if (size == 2 || size == 4 || size == 8 || size == 16 || size == 32) return size > 8 ? 8 : size;
-    return 8;
+    const bool v2 = head[8] >= 2;
+    Sizes s;
+    const unsigned offsets = v2 ? head[9] : head[13];
+    const unsigned lengths = v2 ? head[10] : head[14];
+    if (valid(offsets)) s.offsets = offsets;
+    if (valid(lengths)) s.lengths = lengths;
+    return s;
   }
-  return 8;
+  return {};
 }
 
-/// What is wrong with the collection at `data` (its bytes, `size` long), or "".
-std::string collection_problem(const unsigned char* data, std::uint64_t size, unsigned lengths) {
+/// The objects of a collection: index -> size; false if the collection
+/// does not hold together (`problem` says why).
+bool walk_collection(const unsigned char* data, std::uint64_t size, unsigned lengths,
+                     std::vector<std::uint64_t>* sizes, std::string& problem);
+
+bool walk_collection(const unsigned char* data, std::uint64_t size, unsigned lengths,
+                     std::vector<std::uint64_t>* sizes, std::string& problem) {
   const std::uint64_t header = align8(4 + 1 + 3 + lengths);
   const std::uint64_t object_header = align8(2 + 2 + 4 + lengths);
   std::uint64_t p = header;
@@ -57,18 +72,29 @@ std::string collection_problem(const unsigned char* data, std::uint64_t size, un
     const std::uint64_t length = little_endian(data + p + 8, lengths);
     std::uint64_t need = 0;
     if (index > 0) {
-      if (length > size) return "object " + std::to_string(index) + " is larger than its collection";
+      if (length > size) {
+        problem = "object " + std::to_string(index) + " is larger than its collection";
+        return false;
+      }
       need = object_header + align8(length);
     } else {
       need = length;  // the free space, its header included
-      if (need < object_header) return "its free space has an impossible size (" + std::to_string(length) + ")";
+      if (need < object_header) {
+        problem = "its free space has an impossible size (" + std::to_string(length) + ")";
+        return false;
+      }
     }
     if (need > size - p) {
-      return "object " + std::to_string(index) + " runs past the end of its collection";
+      problem = "object " + std::to_string(index) + " runs past the end of its collection";
+      return false;
+    }
+    if (sizes != nullptr && index > 0) {
+      if (sizes->size() <= index) sizes->resize(index + 1, ~std::uint64_t{0});
+      (*sizes)[index] = length;
     }
     p += need;
   }
-  return "";
+  return true;
 }
 
 }  // namespace
@@ -78,7 +104,7 @@ void check_global_heaps(const std::string& path) {
   if (!in) return;  // opening it fails later with the usual message
   in.seekg(0, std::ios::end);
   const auto file_size = static_cast<std::uint64_t>(in.tellg());
-  const unsigned lengths = length_size(in, file_size);
+  const unsigned lengths = superblock_sizes(in, file_size).lengths;
   const std::uint64_t header = align8(4 + 1 + 3 + lengths);
 
   constexpr std::size_t block = 1 << 20;
@@ -111,8 +137,8 @@ void check_global_heaps(const std::string& path) {
       collection.resize(static_cast<std::size_t>(size));
       in.seekg(static_cast<std::streamoff>(at));
       if (!in.read(reinterpret_cast<char*>(collection.data()), static_cast<std::streamsize>(size))) continue;
-      const std::string problem = collection_problem(collection.data(), size, lengths);
-      if (!problem.empty()) {
+      std::string problem;
+      if (!walk_collection(collection.data(), size, lengths, nullptr, problem)) {
         throw FileFormatError(path, "is damaged: the HDF5 global heap collection at byte " + std::to_string(at) +
                                         " (where variable-length strings are kept) does not hold together: " +
                                         problem);
@@ -123,6 +149,57 @@ void check_global_heaps(const std::string& path) {
     std::memmove(buffer.data(), buffer.data() + got - 3, 3);
     base += got - 3;
     kept = 3;
+  }
+}
+
+void check_vlen_references(const std::string& path, std::uint64_t address, std::uint64_t count) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return;
+  in.seekg(0, std::ios::end);
+  const auto file_size = static_cast<std::uint64_t>(in.tellg());
+  const Sizes sizes = superblock_sizes(in, file_size);
+  const std::uint64_t width = 4 + sizes.offsets + 4;
+  auto damaged = [&](std::uint64_t k, const std::string& what) {
+    throw FileFormatError(path, "is damaged: variable-length string " + std::to_string(k) + " of the dataset at byte " +
+                                    std::to_string(address) + " " + what);
+  };
+  if (count > file_size / width || address > file_size - count * width) {
+    damaged(0, "lies beyond the end of the file");
+  }
+  std::vector<unsigned char> raw(static_cast<std::size_t>(count * width));
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(address));
+  if (!in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()))) {
+    damaged(0, "cannot be read");
+  }
+  const std::uint64_t header = align8(4 + 1 + 3 + sizes.lengths);
+  std::vector<unsigned char> collection;
+  for (std::uint64_t k = 0; k < count; ++k) {
+    const unsigned char* d = raw.data() + k * width;
+    const std::uint64_t length = little_endian(d, 4);
+    const std::uint64_t heap = little_endian(d + 4, sizes.offsets);
+    const auto index = static_cast<std::size_t>(little_endian(d + 4 + sizes.offsets, 4));
+    if (length == 0 && heap == 0) continue;  // an empty string
+    unsigned char head[48];
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(heap));
+    if (heap > file_size || !in.read(reinterpret_cast<char*>(head), static_cast<std::streamsize>(header)) ||
+        std::memcmp(head, "GCOL", 4) != 0) {
+      continue;  // not a collection: libhdf5 refuses it on its own (bad signature)
+    }
+    const std::uint64_t size = little_endian(head + 8, sizes.lengths);
+    if (size < header || size > file_size - heap) continue;  // libhdf5 cannot read it either
+    collection.resize(static_cast<std::size_t>(size));
+    in.seekg(static_cast<std::streamoff>(heap));
+    if (!in.read(reinterpret_cast<char*>(collection.data()), static_cast<std::streamsize>(size))) continue;
+    std::vector<std::uint64_t> objects;
+    std::string problem;
+    if (!walk_collection(collection.data(), size, sizes.lengths, &objects, problem)) damaged(k, "is in a damaged heap: " + problem);
+    // libhdf5 1.10 looks the object up without checking that it exists.
+    if (index == 0 || index >= objects.size() || objects[index] == ~std::uint64_t{0}) {
+      damaged(k, "refers to object " + std::to_string(index) + ", which its heap does not hold");
+    }
+    if (length > objects[index]) damaged(k, "is longer than the heap object that holds it");
   }
 }
 

@@ -12,4 +12,10 @@ namespace crmsim::detail::h5 {
 /// once (about a second per GB from the page cache).
 void check_global_heaps(const std::string& path);
 
+/// Checks the `count` variable-length string references stored at byte
+/// `address` of the file (a dataset's contiguous raw data, which has no
+/// checksum): each must name an object its global heap holds, no shorter
+/// than the string. Throws FileFormatError naming the string.
+void check_vlen_references(const std::string& path, std::uint64_t address, std::uint64_t count);
+
 }  // namespace crmsim::detail::h5

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crmsim/lifecycle.hpp"
+#include "crmsim/limits.hpp"
 
 namespace crmsim::detail::h5 {
 
@@ -202,7 +203,12 @@ std::vector<T> read_array(const Context& ctx, hid_t loc, const std::string& name
   const H5T_class_t cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) ctx.fail(name + " is not numeric");
   std::size_t count = 1;
-  for (hsize_t d : dims) count *= static_cast<std::size_t>(d);
+  for (hsize_t d : dims) {
+    // A damaged header may claim any shape: refuse one larger than memory
+    // before allocating (and before the product can wrap around).
+    check_allocation(static_cast<std::uint64_t>(d), count * sizeof(T), ctx.path + ": " + name);
+    count *= static_cast<std::size_t>(d);
+  }
   std::vector<T> values(count);
   if (count > 0) {
     ctx.check_status(
@@ -216,7 +222,9 @@ std::vector<T> read_array(const Context& ctx, hid_t loc, const std::string& name
 // -- files ------------------------------------------------------------------
 
 /// File access settings: strong close (no object outlives its file) and the
-/// HDF5 1.8 file format, which every current reader (h5py, R, HDFView) reads.
+/// HDF5 1.10 file format (libhdf5 1.10+: h5py, R, HDFView 3), whose chunk
+/// indexes carry checksums: the 1.8 format's v1 B-trees do not, and libhdf5
+/// copies out of bounds from a damaged one (found by fuzzing under ASan).
 Id file_access(const Context& ctx);
 
 /// Opens an existing file read-only; fails clearly if it is missing, a folder,

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
 
 #include "crmsim/errors.hpp"
@@ -21,6 +22,10 @@ namespace {
 
 std::string quoted(const std::string& name) { return "'" + name + "'"; }
 
+/// Largest count or amount a table or agent may hold: far beyond any real
+/// run, and far enough below 2^63 that a day's additions cannot overflow.
+constexpr std::int64_t largest_value = std::int64_t{1} << 62;
+
 std::string segment_at(const ScenarioSpec& spec, int s) {
   return "segment " + quoted(spec.segments[static_cast<std::size_t>(s)].name);
 }
@@ -29,16 +34,30 @@ std::string campaign_at(const ScenarioSpec& spec, int c) {
   return "campaign " + quoted(spec.campaigns[static_cast<std::size_t>(c)].name);
 }
 
-std::string n(std::int64_t value) { return format_count(value); }
+std::string n(Wide value) {
+  if (value >= std::numeric_limits<std::int64_t>::min() && value <= std::numeric_limits<std::int64_t>::max()) {
+    return format_count(static_cast<std::int64_t>(value));
+  }
+  // Beyond 64 bits (only ever from damaged data): plain digits.
+  const bool negative = value < 0;
+  unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(value + 1)) + 1
+                                         : static_cast<unsigned __int128>(value);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  return negative ? "-" + digits : digits;
+}
 
 template <class E, std::size_t N>
 std::string column_name(const std::array<std::string_view, N>& names, E k) {
   return quoted(std::string(names[static_cast<std::size_t>(column(k))]));
 }
 
-std::int64_t customers(const DailyTable<std::int64_t>& k, int day, int s) {
-  return k.at(day, s, Kpi::new_customer) + k.at(day, s, Kpi::active) +
-         k.at(day, s, Kpi::developed) + k.at(day, s, Kpi::at_risk);
+Wide customers(const DailyTable<std::int64_t>& k, int day, int s) {
+  return Wide{k.at(day, s, Kpi::new_customer)} + k.at(day, s, Kpi::active) + k.at(day, s, Kpi::developed) +
+         k.at(day, s, Kpi::at_risk);
 }
 
 /// Every value of `table`'s row `day` is >= 0.
@@ -50,8 +69,8 @@ void no_negatives(const DailyTable<std::int64_t>& table, int day, const std::arr
       const std::int64_t v = table.data()[(static_cast<std::size_t>(day) * static_cast<std::size_t>(table.groups()) +
                                            static_cast<std::size_t>(g)) * static_cast<std::size_t>(table.columns()) +
                                           static_cast<std::size_t>(k)];
-      if (v < 0) {
-        broken(day, group_name(g), "no negative counts",
+      if (v < 0 || v > largest_value) {
+        broken(day, group_name(g), v < 0 ? "no negative counts" : "values in range",
                std::string(table_name) + " column " + quoted(std::string(names[static_cast<std::size_t>(k)])) +
                    " is " + n(v));
       }
@@ -129,8 +148,8 @@ void check_agents(const InvariantInputs& in, std::size_t begin, std::size_t end,
       return fail(i, "its purchase rate " + std::to_string(rate) + " or churn hazard " +
                          std::to_string(hazard) + " is not a finite number >= 0");
     }
-    if (a.revenue_cents[i] < 0 || a.window_revenue_cents[i] < 0) {
-      return fail(i, "its revenue is negative (" + n(a.revenue_cents[i]) + " cents, window " +
+    if (a.revenue_cents[i] < 0 || a.revenue_cents[i] > largest_value || a.window_revenue_cents[i] < 0) {
+      return fail(i, "its revenue is negative or beyond 2^62 (" + n(a.revenue_cents[i]) + " cents, window " +
                          n(a.window_revenue_cents[i]) + " cents)");
     }
     if (a.assigned[i] == 0 && (a.flags[i] & (agent_flags::holdout | agent_flags::converted)) != 0) {
@@ -156,8 +175,8 @@ void InvariantChecker::update_totals(const InvariantInputs& in, bool incremental
     for (std::size_t c = 0; c < campaigns; ++c) {
       const auto& t = *in.campaigns;
       const int g = static_cast<int>(c);
-      spent_[c] += t.at(d, g, CampaignKpi::contact_cost_micros) + t.at(d, g, CampaignKpi::incentive_cost_micros);
-      std::int64_t* m = &measured_[c * 2 * bucket_kpi_count];
+      spent_[c] += Wide{t.at(d, g, CampaignKpi::contact_cost_micros)} + t.at(d, g, CampaignKpi::incentive_cost_micros);
+      Wide* m = &measured_[c * 2 * bucket_kpi_count];
       m[0] += t.at(d, g, CampaignKpi::treated_measured);
       m[1] += t.at(d, g, CampaignKpi::treated_converted);
       m[2] += t.at(d, g, CampaignKpi::treated_revenue_cents);
@@ -207,7 +226,7 @@ void InvariantChecker::check(const InvariantInputs& in, const std::vector<AgentC
     return segment_at(spec, g / in.tier_count) + ", value tier " + std::to_string(g % in.tier_count);
   });
   for (std::size_t k = 0; k < in.buckets->values().size(); ++k) {
-    if (in.buckets->values()[k] < 0) {
+    if (in.buckets->values()[k] < 0 || in.buckets->values()[k] > largest_value) {
       const auto group = static_cast<int>(k / bucket_kpi_count / measurement_bucket_count);
       broken(day, campaign_at(spec, group / 2), "no negative counts",
              std::string(group % 2 ? "holdout" : "treated") + " measurement bucket " +
@@ -220,11 +239,11 @@ void InvariantChecker::check(const InvariantInputs& in, const std::vector<AgentC
   for (int s = 0; s < segments; ++s) {
     const std::string where = segment_at(spec, s);
     // Closed market, in the table and among the agents.
-    std::int64_t people = 0;
-    std::int64_t agent_revenue = 0;
+    Wide people = 0;
+    Wide agent_revenue = 0;
     for (int k = 0; k < state_count; ++k) {
       const std::int64_t table = kpis.at(day, s, static_cast<Kpi>(k));
-      std::int64_t counted = 0;
+      Wide counted = 0;
       for (const auto& chunk : chunks) counted += chunk.states[static_cast<std::size_t>(s * state_count + k)];
       if (counted != table) {
         broken(day, where, "closed market",
@@ -247,15 +266,15 @@ void InvariantChecker::check(const InvariantInputs& in, const std::vector<AgentC
 
     // Flow balance against yesterday.
     if (day > 0) {
-      auto at = [&](int d, Kpi k) { return kpis.at(d, s, k); };
+      auto at = [&](int d, Kpi k) { return Wide{kpis.at(d, s, k)}; };
       auto flow = [&](Kpi k) { return at(day, k); };
-      auto check = [&](const char* who, std::int64_t change, std::int64_t flows, const char* formula) {
+      auto check = [&](const char* who, Wide change, Wide flows, const char* formula) {
         if (change != flows) {
           broken(day, where, "flow balance",
                  std::string(who) + " changed by " + n(change) + " since yesterday, " + formula + " is " + n(flows));
         }
       };
-      const std::int64_t direct = flow(Kpi::acquisitions) - flow(Kpi::lead_conversions);
+      const Wide direct = flow(Kpi::acquisitions) - flow(Kpi::lead_conversions);
       check("customers", customers(kpis, day, s) - customers(kpis, day - 1, s),
             flow(Kpi::acquisitions) + flow(Kpi::win_backs) - flow(Kpi::defections),
             "acquisitions + win_backs - defections");
@@ -271,7 +290,7 @@ void InvariantChecker::check(const InvariantInputs& in, const std::vector<AgentC
     }
 
     // The tier table splits the segment's customers, revenue and costs.
-    std::int64_t tier_customers = 0, tier_revenue = 0, tier_cost = 0;
+    Wide tier_customers = 0, tier_revenue = 0, tier_cost = 0;
     for (int t = 0; t < in.tier_count; ++t) {
       const int g = s * in.tier_count + t;
       tier_customers += tiers.at(day, g, TierKpi::customers);
@@ -289,14 +308,14 @@ void InvariantChecker::check(const InvariantInputs& in, const std::vector<AgentC
   }
 
   // Campaigns: the funnel, the limits, the budget and the measurement.
-  std::int64_t segment_cost = 0;
+  Wide segment_cost = 0;
   for (int s = 0; s < segments; ++s) segment_cost += kpis.at(day, s, Kpi::marketing_cost_micros);
-  std::int64_t campaign_cost = 0;
-  std::vector<std::int64_t> channel_contacts(spec.channels.size(), 0);
+  Wide campaign_cost = 0;
+  std::vector<Wide> channel_contacts(spec.channels.size(), 0);
   for (int c = 0; c < campaigns; ++c) {
     const std::string where = campaign_at(spec, c);
-    auto v = [&](CampaignKpi k) { return camp.at(day, c, k); };
-    auto at_most = [&](CampaignKpi k, std::int64_t limit, CampaignKpi of, const char* invariant) {
+    auto v = [&](CampaignKpi k) { return Wide{camp.at(day, c, k)}; };
+    auto at_most = [&](CampaignKpi k, Wide limit, CampaignKpi of, const char* invariant) {
       if (v(k) > limit) {
         broken(day, where, invariant,
                column_name(campaign_kpi_names, k) + " is " + n(v(k)) + ", more than " +
@@ -322,6 +341,9 @@ void InvariantChecker::check(const InvariantInputs& in, const std::vector<AgentC
     }
     channel_contacts[static_cast<std::size_t>(plan.channel)] += v(CampaignKpi::contacted);
     const std::int64_t spent = (*in.states)[static_cast<std::size_t>(c)].spent_micros;
+    if (spent < 0 || spent > largest_value) {
+      broken(day, where, "values in range", "the budget used is " + n(spent) + " micros");
+    }
     if (plan.budget_micros >= 0 && spent > plan.budget_micros) {
       broken(day, where, "budget",
              "spent " + n(spent) + " micros, the budget is " + n(plan.budget_micros) + " micros");
@@ -335,12 +357,12 @@ void InvariantChecker::check(const InvariantInputs& in, const std::vector<AgentC
 
     // Person buckets against the table's totals, treated then holdout.
     for (int group = 0; group < 2; ++group) {
-      std::int64_t sums[bucket_kpi_count] = {0, 0, 0};
+      Wide sums[bucket_kpi_count] = {0, 0, 0};
       for (int b = 0; b < measurement_bucket_count; ++b) {
         const int row = (c * 2 + group) * measurement_bucket_count + b;
         for (int k = 0; k < bucket_kpi_count; ++k) sums[k] += in.buckets->at(row, static_cast<BucketKpi>(k));
       }
-      const std::int64_t* expected = &measured_[static_cast<std::size_t>((c * 2 + group) * bucket_kpi_count)];
+      const Wide* expected = &measured_[static_cast<std::size_t>((c * 2 + group) * bucket_kpi_count)];
       for (int k = 0; k < bucket_kpi_count; ++k) {
         if (sums[k] != expected[k]) {
           broken(day, where, "measurement conservation",

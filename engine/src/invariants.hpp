@@ -7,11 +7,14 @@
 //                state < 7, products consistent with the state (none for
 //                prospects, leads and lapsed people; at least one for
 //                customers, two when developed), campaign indices in range,
-//                days not in the future, rates finite and >= 0, revenue >= 0,
+//                days between 100,000 days back and today, rates finite and
+//                >= 0, revenue >= 0,
 //                holdout/converted flags only with a measurement assignment
 //   closed market   - per segment, the state counts add up to market_size,
 //                and equal the agents' states
-//   no negatives    - every count and amount of every table >= 0
+//   no negatives    - every count and amount of every table >= 0, and below
+//                2^62 (agents' revenue and budgets used too), so that no
+//                later addition can overflow
 //   flow balance    - from one day to the next, customers, prospects, leads
 //                and lapsed people change by exactly their in- and outflows
 //   revenue         - the agents' lifetime revenue equals the daily revenue
@@ -41,6 +44,10 @@
 
 namespace crmsim::detail {
 
+/// Sums in the checks are 128-bit: a damaged checkpoint may hold values
+/// whose sum overflows 64 bits, and the checks must report it, not overflow.
+using Wide = __int128;
+
 /// Read-only views of a Simulation's state at the end of `day`.
 struct InvariantInputs {
   int day = 0;
@@ -61,7 +68,7 @@ struct InvariantInputs {
 /// same for any thread count).
 struct AgentCheck {
   std::vector<std::int64_t> states;   ///< segment x state
-  std::vector<std::int64_t> revenue;  ///< per segment, cents
+  std::vector<Wide> revenue;          ///< per segment, cents
   bool failed = false;
   std::size_t agent = 0;              ///< first agent that breaks a rule
   std::string problem;                ///< what it breaks
@@ -85,9 +92,9 @@ class InvariantChecker {
  private:
   void update_totals(const InvariantInputs& in, bool incremental);
   int totals_day_ = -1;                         ///< last day in the totals; -1 = none
-  std::vector<std::int64_t> revenue_;           ///< per segment: revenue of days 1..totals_day_
-  std::vector<std::int64_t> spent_;             ///< per campaign: contact + incentive cost, micros
-  std::vector<std::int64_t> measured_;          ///< per campaign x [treated, holdout] x BucketKpi
+  std::vector<Wide> revenue_;   ///< per segment: revenue of days 0..totals_day_
+  std::vector<Wide> spent_;     ///< per campaign: contact + incentive cost, micros
+  std::vector<Wide> measured_;  ///< per campaign x [treated, holdout] x BucketKpi
 };
 
 }  // namespace crmsim::detail

@@ -266,9 +266,13 @@ class Result:
         assigned and assigned_day (campaign index + 1 of the open
         measurement window, 0 = none; the day it opened),
         window_revenue_cents (i32, revenue since then). The views keep the
-        run's memory alive.
+        run's memory alive. For a loaded result, the columns of the file's
+        last snapshot ({} without one); ResultsFileError if it cannot be read.
         """
-        return self._sim.agents
+        from .results_file import file_errors
+
+        with file_errors():
+            return self._sim.agents
 
     # -- reports and files --------------------------------------------------
 

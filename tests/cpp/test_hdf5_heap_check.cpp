@@ -28,7 +28,7 @@ std::string results_file(const test::ScratchFolder& dir) {
   crmsim::Simulation sim(spec, {.seed = 1, .threads = 1});
   const std::string path = dir.file("run.h5");
   crmsim::ResultsOptions options;
-  options.scenario_yaml = "name: heap test\n";
+  options.scenario_yaml = "name: heap test marker\n";
   crmsim::ResultsWriter out(path, sim, options);
   sim.run_to_end();
   out.write(sim);
@@ -96,4 +96,17 @@ TEST_CASE("a damaged global heap is refused before libhdf5 reads it", "[hdf5][he
     CHECK_THROWS_AS(crmsim::read_checkpoint(path), crmsim::FileFormatError);
     CHECK_THROWS_AS(crmsim::read_snapshot(path, 0), crmsim::FileFormatError);
   }
+}
+
+TEST_CASE("text that is not UTF-8 is refused, not handed on", "[hdf5][heap]") {
+  // Found by fuzzing crmsim.load: a flipped byte in a string reached Python
+  // as undecodable bytes (UnicodeDecodeError instead of a crmsim error).
+  test::ScratchFolder dir;
+  const std::string path = results_file(dir);
+  std::string bytes = test::read_bytes(path);
+  const std::size_t at = bytes.find("heap test marker");
+  REQUIRE(at != std::string::npos);
+  bytes[at + 5] = static_cast<char>(0xFF);
+  test::write_bytes(path, bytes);
+  CHECK_THROWS_WITH(crmsim::read_results(path), Contains("is not UTF-8 text"));
 }

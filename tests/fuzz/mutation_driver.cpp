@@ -330,5 +330,6 @@ int main(int argc, char** argv) {
               "errors; of a sample of mutated inputs, %lld read as results and %lld restored as "
               "checkpoints\n",
               done, elapsed(), static_cast<unsigned long long>(seed), results_read, checkpoints_read);
+  std::fflush(stdout);  // before LeakSanitizer's report at exit, which leaves without flushing
   return 0;
 }

@@ -73,7 +73,7 @@ def _integer_node(node: dict) -> bool:
 def whole_numbers(data: Any, node: dict | None = None, root: dict | None = None) -> Any:
     """Turns floats with a whole value (``80000.0``) into ints where the schema wants integers.
 
-    JSON Schema counts 80000.0 as an integer, and YAML reads ``8e4`` as a
+    JSON Schema counts 80000.0 as an integer, and YAML reads ``8.0e+4`` as a
     float; the rest of crmsim (scaling, the engine) needs real ints.
     ``data`` must already be valid; changed in place and returned.
     """
