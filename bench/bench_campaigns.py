@@ -57,14 +57,15 @@ def main() -> None:
     args = parser.parse_args()
 
     dicts = engine_dicts(args.population, common.DAYS)
-    common.wait_for_quiet()
+    common.wait_for_quiet(max_wait_s=60)
     rates: dict[str, list[float]] = {name: [] for name in dicts}
     foreign: dict[str, float] = {name: 0.0 for name in dicts}
     for d in dicts.values():  # warm-up: page in the code and the allocator
         time_once(d, args.threads)
     for repeat in range(args.repeats):
         for name, d in dicts.items():
-            rate, watch, _ = common.measure_quietly(lambda d=d: time_once(d, args.threads))
+            rate, watch, _ = common.measure_quietly(lambda d=d: time_once(d, args.threads),
+                                                    args.threads)
             rates[name].append(rate)
             foreign[name] = max(foreign[name], watch.foreign_share)
             print(f"repeat {repeat + 1}: {name:<12} {common.fmt_rate(rate)} customer-days/s",

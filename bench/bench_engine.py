@@ -8,8 +8,9 @@ to the population, for 365 days. Each run builds a fresh Simulation (timed as
 "init") and advances it over the whole horizon (timed as "advance";
 throughput uses this alone).
 Thread counts are interleaved run by run so that drift in the machine's speed
-touches them alike, and a run during which other work used more than 10% of the
-cores is repeated (up to 4 attempts; the tables show the worst share kept).
+touches them alike, and a run is repeated (up to 4 attempts) when other work
+used more than 10% of the cores beyond those the run leaves free; the tables
+show the largest share of the cores other work used in a kept run.
 Memory is the growth of peak RSS in a fresh process over a baseline taken
 after imports, divided by the number of agents.
 
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
     for _ in range(repeats):
         for t in thread_counts:
             (init, bytes_per_agent), watch, discarded = measure_quietly(
-                lambda t=t: time_engine(scenario, t))
+                lambda t=t: time_engine(scenario, t), threads=t)
             runs[t]["discarded"] += discarded
             runs[t]["init_s"].append(init)
             runs[t]["advance_s"].append(watch.wall_s)

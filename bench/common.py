@@ -160,29 +160,37 @@ def wait_for_quiet(threshold: float = 0.05, window_s: float = 3.0, max_wait_s: f
             said = True
 
 
-#: A timed run during which other work used more than this share of the cores is repeated.
+#: A timed run is repeated when other work took more than this share of the cores
+#: beyond those the run leaves free (a 1-thread run on 2 cores leaves one free).
 MAX_FOREIGN_SHARE = 0.10
 #: Attempts per measurement before a noisy one is kept anyway (and shows in the tables).
 ATTEMPTS = 4
 
 
-def measure_quietly(measure: Callable[[], tuple[object, CpuWatch]]
+def allowed_foreign_share(threads: int) -> float:
+    """Share of the cores other work may use while a run with `threads` threads is timed."""
+    cores = os.cpu_count() or 1
+    return MAX_FOREIGN_SHARE + max(0, cores - threads) / cores
+
+
+def measure_quietly(measure: Callable[[], tuple[object, CpuWatch]], threads: int
                     ) -> tuple[object, CpuWatch, list[dict]]:
-    """Runs `measure` until the machine stayed quiet during its timed part.
+    """Runs `measure` (using `threads` cores) until other work left it alone while timed.
 
     `measure` returns (anything, the CpuWatch of the timed part). Returns the
     kept attempt's result and watch, and the discarded attempts (wall seconds
     and the share of the cores other work used), for the record.
     """
+    allowed = allowed_foreign_share(threads)
     discarded: list[dict] = []
     for attempt in range(1, ATTEMPTS + 1):
         result, watch = measure()
-        if watch.foreign_share <= MAX_FOREIGN_SHARE or attempt == ATTEMPTS:
+        if watch.foreign_share <= allowed or attempt == ATTEMPTS:
             return result, watch, discarded
         discarded.append({"wall_s": watch.wall_s, "foreign_share": watch.foreign_share})
         print(f"    (other work used {watch.foreign_share:.0%} of the cores: measuring again)",
               flush=True)
-        wait_for_quiet(max_wait_s=120)
+        wait_for_quiet(threshold=allowed / 2, max_wait_s=120)
     raise AssertionError("unreachable")
 
 

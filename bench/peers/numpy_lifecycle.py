@@ -58,6 +58,8 @@ class _Population:
     """Parameters, day-0 population and KPI storage shared by both peers."""
 
     def __init__(self, scenario: dict, seed: int = 0) -> None:
+        if scenario.get("model", {}).get("kind", "lifecycle") != "lifecycle":
+            raise ValueError("the numpy peers implement model kind 'lifecycle' only")
         if scenario.get("campaigns"):
             raise ValueError("the numpy peers have no campaigns: pass a scenario without them")
         if any(s.get("proposition", -1) not in (-1, None) for s in scenario["segments"]):
