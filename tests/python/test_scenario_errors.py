@@ -41,7 +41,7 @@ CASES = [
     ("excluded_bound", [("annual_rate: 0.2", "annual_rate: 1")],
      [f"{F}: segments[1].churn.annual_rate: must be less than 1, got 1"]),
     ("below_minimum", [("initial: {new: 20, active: 200}", "initial: {new: 20, active: -5}")],
-     [f"{F}: segments[0].initial.active: must be between 0 and 4294967295, got -5"]),
+     [f"{F}: segments[0].initial.active: must be at least 0, got -5"]),
     ("above_maximum", [("days: 30", "days: 40000")],
      [f"{F}: days: must be between 1 and 36500, got 40000"]),
     ("wrong_type_text", [("market_size: 1000", "market_size: lots")],
