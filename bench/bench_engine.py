@@ -39,6 +39,7 @@ from common import (
     markdown_table,
     measure_quietly,
     now,
+    read_json,
     spread,
     text_table,
     update_results,
@@ -76,16 +77,31 @@ def main(argv: list[str] | None = None) -> dict:
                         help=f"{QUICK_POPULATION:,} people and 2 runs; RESULTS.md untouched")
     parser.add_argument("--repeats", type=int, help="runs per thread count (default 5; quick 2)")
     parser.add_argument("--threads", default="1,2", help="thread counts, comma-separated")
+    parser.add_argument("--record-only", action="store_true",
+                        help="measure nothing: rewrite the RESULTS.md section from "
+                             "bench/out/bench_engine.json")
     args = parser.parse_args(argv)
 
-    population = QUICK_POPULATION if args.quick else FULL_POPULATION
-    repeats = args.repeats or (2 if args.quick else 5)
-    thread_counts = [int(t) for t in args.threads.split(",")]
+    if args.record_only:
+        payload = read_json("bench_engine")
+        report(payload, record=True)
+        return payload
+    payload = measure(quick=args.quick, repeats=args.repeats or (2 if args.quick else 5),
+                      thread_counts=[int(t) for t in args.threads.split(",")])
+    out = write_json("bench_engine" + ("-quick" if args.quick else ""), payload)
+    report(payload, record=not args.quick)
+    print(f"wrote {out}")
+    return payload
+
+
+def measure(quick: bool, repeats: int, thread_counts: list[int]) -> dict:
+    """Times the engine and measures its memory; returns the record of it all."""
+    population = QUICK_POPULATION if quick else FULL_POPULATION
     scenario = baseline_engine_dict(population, DAYS)
     customer_days = population * DAYS
     started, load_before = now(), load_average()
 
-    quiet = None if args.quick else wait_for_quiet()
+    quiet = None if quick else wait_for_quiet()
     time_engine(scenario, max(thread_counts))  # warm-up: page cache, TBB, CPU clocks
     runs = {t: {"init_s": [], "advance_s": [], "foreign_share": [], "discarded": []}
             for t in thread_counts}
@@ -113,63 +129,69 @@ def main(argv: list[str] | None = None) -> dict:
     for t in thread_counts:
         results[t]["speedup_vs_first"] = results[t]["customer_days_per_s"]["median"] / base
 
-    payload = {
+    return {
         "benchmark": "bench_engine", "date": started, "command": command_line(),
         "machine": machine(), "load_average_before": load_before,
         "foreign_share_before": quiet,
         "load_average_after": load_average(),
-        "scenario": {"source": "scenarios/baseline.yaml", "population": population,
-                     "days": DAYS, "seed": 0, "segments": len(scenario["segments"])},
+        "scenario": {"source": "scenarios/baseline.yaml", "campaigns": True,
+                     "population": population, "days": DAYS, "seed": 0,
+                     "segments": len(scenario["segments"])},
         "repeats": repeats, "threads": [results[t] for t in thread_counts],
         "memory": {"peak_rss_bytes_per_agent": memory["bytes_per_agent"],
                    "engine_bytes_per_agent": bytes_per_agent, "probe": memory},
     }
-    out = write_json("bench_engine" + ("-quick" if args.quick else ""), payload)
 
+
+def report(payload: dict, record: bool) -> None:
+    """Prints the tables of a measurement; with `record`, also writes its RESULTS.md section."""
+    results = payload["threads"]
+    first = results[0]["threads"]
+    memory = payload["memory"]
     header = ["threads", "customer-days/s (median)", "range", "advance s", "init s",
-              f"vs {thread_counts[0]} thread", "other work (max)"]
+              f"vs {first} thread", "other work (max)"]
     rows = []
-    for t in thread_counts:
-        r = results[t]
+    for r in results:
         rate = r["customer_days_per_s"]
-        rows.append([t, fmt_rate(rate["median"]),
+        rows.append([r["threads"], fmt_rate(rate["median"]),
                      f"{fmt_rate(rate['min'])} – {fmt_rate(rate['max'])}",
                      f"{r['advance_s']['median']:.3f}", f"{r['init_s']['median']:.3f}",
                      f"{r['speedup_vs_first']:.2f}×", f"{max(r['foreign_share']):.0%}"])
     print()
     print(text_table(header, rows))
-    print(f"\npeak RSS growth: {memory['bytes_per_agent']:.1f} bytes/agent; "
-          f"Simulation.bytes_per_agent = {bytes_per_agent}")
-    print(f"wrote {out}")
+    print(f"\npeak RSS growth: {memory['peak_rss_bytes_per_agent']:.1f} bytes/agent; "
+          f"Simulation.bytes_per_agent = {memory['engine_bytes_per_agent']}")
+    if not record:
+        return
 
-    if not args.quick:
-        m = payload["machine"]
-        first = thread_counts[0]
-        worst = max(max(r["foreign_share"]) for r in results.values())
-        ratio = " ".join(f"{t}-thread/{first}-thread {results[t]['speedup_vs_first']:.2f}×"
-                         for t in thread_counts[1:])
-        update_results("bench_engine", f"""
+    m = payload["machine"]
+    population = payload["scenario"]["population"]
+    worst = max(max(r["foreign_share"]) for r in results)
+    ratio = " ".join(f"{r['threads']}-thread/{first}-thread {r['speedup_vs_first']:.2f}×"
+                     for r in results[1:])
+    update_results("bench_engine", f"""
 ## Engine throughput and memory (`bench/bench_engine.py`)
 
 - Command: `{payload['command']}` (also run by `make bench`)
-- Date: {started}; commit {m['commit']}; crmsim {m['crmsim']}, Python {m['python']}
+- Date: {payload['date']}; commit {m['commit']}; crmsim {m['crmsim']}, Python {m['python']}
 - Machine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB; {m['os']};
-  other work used at most {worst:.0%} of the cores during any timed run
+  other work used at most {worst:.0%} of the cores during any timed run (a 1-thread run
+  leaves the second core free, so up to 60% is allowed there before a run is repeated)
 - Scenario: `scenarios/baseline.yaml` as shipped (3 segments, 3 email campaigns) scaled to
-  {population:,} people, {DAYS} days, seed 0;
-  median of {repeats} runs per thread count (thread counts interleaved, after one warm-up run)
+  {population:,} people, {payload['scenario']['days']} days, seed 0
+- Runs: median of {payload['repeats']} per thread count, thread counts interleaved, after
+  one warm-up run
 
 {markdown_table(header, rows)}
 
-Scaling: {ratio} (ideal {thread_counts[-1] / thread_counts[0]:.0f}×).
+Scaling: {ratio} (ideal {results[-1]['threads'] / first:.0f}×).
 
-Memory: peak RSS grows by **{memory['bytes_per_agent']:.1f} bytes per agent** over a
-process that has imported crmsim ({population:,} agents, whole run, fresh process);
-the agent columns account for `Simulation.bytes_per_agent` = {bytes_per_agent}
-bytes, the rest is the KPI table, chunk tallies and thread stacks.
+Memory: peak RSS grows by **{memory['peak_rss_bytes_per_agent']:.1f} bytes per agent** over
+a process that has imported crmsim ({population:,} agents, whole run, fresh process). The
+agent columns account for {memory['engine_bytes_per_agent']} of them
+(`Simulation.bytes_per_agent`); the rest is the KPI tables, chunk tallies and thread stacks.
 """)
-        print("updated bench/RESULTS.md")
-    return payload
+    print("updated bench/RESULTS.md")
 
 
 if __name__ == "__main__":

@@ -227,6 +227,11 @@ def write_json(name: str, payload: dict) -> Path:
     return path
 
 
+def read_json(name: str) -> dict:
+    """Reads bench/out/NAME.json, written by an earlier run."""
+    return json.loads((OUT_DIR / f"{name}.json").read_text())
+
+
 def update_results(name: str, markdown: str) -> None:
     """Replaces (or appends) the section of bench/RESULTS.md that belongs to `name`."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
