@@ -3,6 +3,8 @@
 // fuzzing found) is refused with a FileFormatError before libhdf5 reads it.
 #include <catch2/catch.hpp>
 
+#include <hdf5.h>
+
 #include <cstdint>
 #include <string>
 
@@ -109,4 +111,30 @@ TEST_CASE("text that is not UTF-8 is refused, not handed on", "[hdf5][heap]") {
   bytes[at + 5] = static_cast<char>(0xFF);
   test::write_bytes(path, bytes);
   CHECK_THROWS_WITH(crmsim::read_results(path), Contains("is not UTF-8 text"));
+}
+
+TEST_CASE("a string longer than the whole file is refused before libhdf5 allocates it", "[hdf5][heap]") {
+  // Found by the fuzz test (CI, run 3196 of seed 1): a flipped length field
+  // in /names/segments made libhdf5 allocate and clear 4 GB, which took
+  // more than 10 s on a busy machine.
+  test::ScratchFolder dir;
+  const std::string path = results_file(dir);
+  haddr_t at = HADDR_UNDEF;
+  {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    const hid_t set = H5Dopen2(file, "/names/segments", H5P_DEFAULT);
+    REQUIRE(set >= 0);
+    at = H5Dget_offset(set);
+    H5Dclose(set);
+    H5Fclose(file);
+  }
+  REQUIRE(at != HADDR_UNDEF);
+  std::string bytes = test::read_bytes(path);
+  // The first reference: length (4 bytes), heap address, object index.
+  for (int k = 0; k < 4; ++k) bytes[at + static_cast<std::size_t>(k)] = static_cast<char>(0xF0);
+  test::write_bytes(path, bytes);
+  CHECK_THROWS_WITH(crmsim::read_results(path),
+                    Contains("variable-length string 0 of the dataset at byte " + std::to_string(at)) &&
+                        Contains("claims 4042322160 bytes, more than the whole file"));
 }

@@ -4,6 +4,7 @@
 // truncation, zeroed, copied and spliced ranges) to the target.
 //
 //   crmsim_fuzz_hdf5 CORPUS [--runs N] [--seconds S] [--seed X] [--fork FAILURES]
+//   crmsim_fuzz_hdf5 CORPUS --runs N --seed X --replay R   (only run R of those)
 //   crmsim_fuzz_hdf5 --make-seeds FOLDER
 //
 // With --fork each input runs in a child process, so that a long session
@@ -142,7 +143,7 @@ volatile long long current_run = -1;
 void on_hang(int) {
   // Only async-signal-safe calls here: write() and a hand-made number.
   static const char head[] = "crmsim_fuzz_hdf5: run ";
-  static const char tail[] = " took more than 10 s (a hang); its input is in the scratch file\n";
+  static const char tail[] = " took more than 10 s (a hang); its input is in the scratch file (or use --replay)\n";
   char digits[24];
   int n = 0;
   long long run = current_run;
@@ -208,7 +209,7 @@ std::string run_forked(const Bytes& input, const std::string& log) {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: crmsim_fuzz_hdf5 CORPUS [--runs N] [--seconds S] [--seed X] [--fork FAILURES]\n"
+               "usage: crmsim_fuzz_hdf5 CORPUS [--runs N] [--seconds S] [--seed X] [--fork FAILURES] [--replay R]\n"
                "       crmsim_fuzz_hdf5 --make-seeds FOLDER\n");
   return 64;
 }
@@ -227,12 +228,14 @@ int main(int argc, char** argv) {
   double seconds = 0.0;
   std::uint64_t seed = 1;
   std::string failures;
+  long long replay = -1;
   for (int k = 2; k + 1 < argc; k += 2) {
     const std::string flag = argv[k];
     if (flag == "--fork") failures = argv[k + 1];
     else if (flag == "--runs") runs = std::atoll(argv[k + 1]);
     else if (flag == "--seconds") seconds = std::atof(argv[k + 1]);
     else if (flag == "--seed") seed = std::strtoull(argv[k + 1], nullptr, 10);
+    else if (flag == "--replay") replay = std::atoll(argv[k + 1]);
     else return usage();
   }
 
@@ -257,8 +260,11 @@ int main(int argc, char** argv) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
   long long done = 0, results_read = 0, checkpoints_read = 0;
+  double slowest = 0.0;
+  long long slowest_run = -1;
   auto run_one = [&](const Bytes& input, const std::string& what) {
     ::alarm(10);
+    const double began = elapsed();
     try {
       LLVMFuzzerTestOneInput(input.data(), input.size());
     } catch (const std::exception& e) {
@@ -267,6 +273,10 @@ int main(int argc, char** argv) {
       std::exit(1);
     }
     ::alarm(0);
+    if (elapsed() - began > slowest) {
+      slowest = elapsed() - began;
+      slowest_run = current_run;
+    }
     ++done;
   };
 
@@ -316,6 +326,7 @@ int main(int argc, char** argv) {
   for (long long r = 0; seconds > 0.0 ? elapsed() < seconds : r < runs; ++r) {
     Bytes input = corpus[rng.below(corpus.size())];
     mutate(input, corpus, rng);
+    if (replay >= 0 && r != replay) continue;
     current_run = r;
     run_one(input, "run " + std::to_string(r));
     // Tally what the mutated inputs gave, now and then (reading twice costs time).
@@ -328,8 +339,9 @@ int main(int argc, char** argv) {
   std::remove(crmsim::fuzz::scratch_file().c_str());
   std::printf("crmsim_fuzz_hdf5: %lld inputs in %.1f s (seed %llu), no crash, no hang, only crmsim "
               "errors; of a sample of mutated inputs, %lld read as results and %lld restored as "
-              "checkpoints\n",
-              done, elapsed(), static_cast<unsigned long long>(seed), results_read, checkpoints_read);
+              "checkpoints; the slowest input (run %lld, replay with --replay) took %.3f s\n",
+              done, elapsed(), static_cast<unsigned long long>(seed), results_read, checkpoints_read,
+              slowest_run, slowest);
   std::fflush(stdout);  // before LeakSanitizer's report at exit, which leaves without flushing
   return 0;
 }
