@@ -4,6 +4,7 @@
 // truncation, zeroed, copied and spliced ranges) to the target.
 //
 //   crmsim_fuzz_hdf5 CORPUS [--runs N] [--seconds S] [--seed X] [--fork FAILURES]
+//   crmsim_fuzz_hdf5 CORPUS --seed X --input-of RUN FILE   (write run RUN's input, run nothing)
 //   crmsim_fuzz_hdf5 --make-seeds FOLDER
 //
 // With --fork each input runs in a child process, so that a long session
@@ -209,6 +210,7 @@ std::string run_forked(const Bytes& input, const std::string& log) {
 int usage() {
   std::fprintf(stderr,
                "usage: crmsim_fuzz_hdf5 CORPUS [--runs N] [--seconds S] [--seed X] [--fork FAILURES]\n"
+               "       crmsim_fuzz_hdf5 CORPUS --seed X --input-of RUN FILE\n"
                "       crmsim_fuzz_hdf5 --make-seeds FOLDER\n");
   return 64;
 }
@@ -227,9 +229,16 @@ int main(int argc, char** argv) {
   double seconds = 0.0;
   std::uint64_t seed = 1;
   std::string failures;
+  long long input_of = -1;
+  std::string input_file;
   for (int k = 2; k + 1 < argc; k += 2) {
     const std::string flag = argv[k];
-    if (flag == "--fork") failures = argv[k + 1];
+    if (flag == "--input-of" && k + 2 < argc) {
+      input_of = std::atoll(argv[k + 1]);
+      input_file = argv[k + 2];
+      ++k;
+    }
+    else if (flag == "--fork") failures = argv[k + 1];
     else if (flag == "--runs") runs = std::atoll(argv[k + 1]);
     else if (flag == "--seconds") seconds = std::atof(argv[k + 1]);
     else if (flag == "--seed") seed = std::strtoull(argv[k + 1], nullptr, 10);
@@ -251,13 +260,31 @@ int main(int argc, char** argv) {
               corpus_dir.c_str(), crmsim::fuzz::scratch_file().c_str());
 
   std::fflush(stdout);
+  if (input_of >= 0) {
+    // Replays the mutations up to run `input_of` and writes its input.
+    Random rng(seed);
+    for (long long r = 0;; ++r) {
+      Bytes input = corpus[rng.below(corpus.size())];
+      mutate(input, corpus, rng);
+      if (r == input_of) {
+        std::ofstream(input_file, std::ios::binary)
+            .write(reinterpret_cast<const char*>(input.data()), static_cast<std::streamsize>(input.size()));
+        std::printf("wrote the input of run %lld (seed %llu) to %s\n", r,
+                    static_cast<unsigned long long>(seed), input_file.c_str());
+        return 0;
+      }
+    }
+  }
   ::signal(SIGALRM, on_hang);
   const auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
   long long done = 0, results_read = 0, checkpoints_read = 0;
+  double slowest = 0.0;
+  std::string slowest_run;
   auto run_one = [&](const Bytes& input, const std::string& what) {
+    const auto begun = std::chrono::steady_clock::now();
     ::alarm(10);
     try {
       LLVMFuzzerTestOneInput(input.data(), input.size());
@@ -268,6 +295,11 @@ int main(int argc, char** argv) {
     }
     ::alarm(0);
     ++done;
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - begun).count();
+    if (took > slowest) {
+      slowest = took;
+      slowest_run = what;
+    }
   };
 
   // The seeds themselves must be read cleanly: the fuzzer starts from valid files.
@@ -330,6 +362,7 @@ int main(int argc, char** argv) {
               "errors; of a sample of mutated inputs, %lld read as results and %lld restored as "
               "checkpoints\n",
               done, elapsed(), static_cast<unsigned long long>(seed), results_read, checkpoints_read);
+  std::printf("crmsim_fuzz_hdf5: slowest input: %s, %.0f ms\n", slowest_run.c_str(), 1000.0 * slowest);
   std::fflush(stdout);  // before LeakSanitizer's report at exit, which leaves without flushing
   return 0;
 }
