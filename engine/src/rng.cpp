@@ -42,9 +42,18 @@ double DrawStream::gamma(double shape) noexcept {
   }
 }
 
+// ThreadSanitizer instruments the ifunc resolver that target_clones makes,
+// and the resolver runs before TSan is set up (the program crashes at load):
+// one version only in TSan builds.
+#if defined(__SANITIZE_THREAD__)
+#define CRMSIM_TARGET_CLONES
+#else
+#define CRMSIM_TARGET_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
 // The same rounds as philox4x32_10, lane by lane over a batch so that the
 // compiler turns them into vector multiplies (vpmuludq).
-__attribute__((target_clones("avx2", "default")))
+CRMSIM_TARGET_CLONES
 void lifecycle_words(std::uint64_t seed, std::uint32_t day, std::uint32_t first_pair,
                      std::uint32_t pairs, std::uint32_t* out) noexcept {
   constexpr std::uint32_t n = lifecycle_batch_pairs;

@@ -44,11 +44,14 @@ TEST_CASE("a stop from another thread ends advance() quickly", "[stop]") {
     FAIL("advance() was not stopped");
   } catch (const Interrupted& e) {
     const auto latency = std::chrono::steady_clock::now() - asked;
-    CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(latency).count() < 500);
+    // Well under a second even in sanitizer builds on a busy machine; the
+    // rest of the run would take minutes.
+    CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(latency).count() < 1000);
     CHECK_THAT(e.what(), Contains("the run was stopped"));
   }
   stopper.join();
-  CHECK(sim.day() > 0);
+  // The stop may come before the first day is done (a slow build): any day
+  // short of the horizon.
   CHECK(sim.day() < 36500);
   sim.request_stop(false);
   // Whole (stopped between days) or refused (stopped inside a day): never a half day run on.
