@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "crmsim/rng.hpp"
+#include "state_counts.hpp"
 
 namespace crmsim::detail {
 namespace {
@@ -344,6 +345,7 @@ class CampaignDay {
   }
 
   void move(std::size_t i, State to, Kpi flow) {
+    count_move(t_.segments, t_.tiers, *ctx_.tiers, a_.segment[i], a_.state[i], to, a_.purchase_rate[i]);
     a_.state[i] = to;
     a_.state_since[i] = ctx_.day;
     ++t_.segments.at(a_.segment[i], flow);

@@ -11,9 +11,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "crmsim/rng.hpp"
+#include "state_counts.hpp"
+#include "target_clones.hpp"
 
 namespace crmsim::detail {
 namespace {
@@ -47,6 +50,7 @@ class Agent {
   int segment() const { return seg_; }
 
   void move_to(State s, Kpi flow) const {
+    count_move(tally_.segments, tally_.tiers, *ctx_.tiers, seg_, a_.state[i_], s, a_.purchase_rate[i_]);
     a_.state[i_] = s;
     a_.state_since[i_] = ctx_.day;
     ++tally_.segments.at(seg_, flow);
@@ -202,12 +206,6 @@ class Agent {
     a_.flags[i_] = static_cast<std::uint8_t>(a_.flags[i_] & ~(agent_flags::holdout | agent_flags::converted));
   }
 
-  void count_end_of_day() const {
-    const State s = a_.state[i_];
-    ++tally_.segments.at(seg_, static_cast<Kpi>(s));
-    if (is_customer(s)) ++tally_.tiers.at(tier_group(s), TierKpi::customers);
-  }
-
  private:
   int tier_group(State s) const {
     return seg_ * ctx_.tiers->tiers +
@@ -281,24 +279,114 @@ void step_agent(const DayContext& ctx, AgentArrays& a, std::size_t i, std::uint3
     }
   }
   agent.close_measurement();
-  agent.count_end_of_day();
+}
+
+/// Flags the agents [first, first + n) for whom something may happen
+/// today: flagged[k] = 1 unless the day's screen shows that agent first + k
+/// has no event, no purchase and no timer running out, and carries no
+/// campaign effect or measurement. `words` holds the agents' event and buy
+/// words, interleaved. Branch-free, so that the compiler vectorises it.
+CRMSIM_TARGET_CLONES
+void screen_agents(const DayScreen& screen, const AgentArrays& a, std::size_t first, std::size_t n,
+                   const std::uint32_t* __restrict words, std::uint8_t* __restrict flagged) {
+  const std::uint8_t* __restrict segment = a.segment.data() + first;
+  const auto* __restrict state = reinterpret_cast<const std::uint8_t*>(a.state.data()) + first;
+  const float* __restrict hazard = a.churn_hazard.data() + first;
+  const float* __restrict rate = a.purchase_rate.data() + first;
+  const std::int32_t* __restrict since = a.state_since.data() + first;
+  const std::int32_t* __restrict acquired = a.acquired_day.data() + first;
+  const std::uint8_t* __restrict effect = a.effect_campaign.data() + first;
+  const std::uint8_t* __restrict assigned = a.assigned.data() + first;
+  const float* __restrict event_fixed = screen.event_fixed.data();
+  const float* __restrict event_per_hazard = screen.event_per_hazard.data();
+  const float* __restrict buy_per_rate = screen.buy_per_rate.data();
+  const std::int32_t* __restrict due_since = screen.due_since.data();
+  const std::int32_t* __restrict due_acquired = screen.due_acquired.data();
+  for (std::size_t k = 0; k < n; ++k) {
+    const int idx = segment[k] * DayScreen::states + state[k];
+    const float event_bound = event_fixed[idx] + hazard[k] * event_per_hazard[idx];
+    const float buy_bound = rate[k] * buy_per_rate[idx] + 2.0f;
+    const auto event_word = static_cast<float>(static_cast<std::int32_t>(words[2 * k] >> 8));
+    const auto buy_word = static_cast<float>(static_cast<std::int32_t>(words[2 * k + 1] >> 8));
+    const int maybe = (event_word < event_bound) | (buy_word < buy_bound) | (since[k] <= due_since[idx]) |
+                      (acquired[k] <= due_acquired[idx]) |
+                      ((effect[k] | assigned[k]) != 0);
+    flagged[k] = static_cast<std::uint8_t>(maybe);
+  }
 }
 
 }  // namespace
+
+DayScreen DayScreen::everyone(std::size_t segments) {
+  const std::size_t entries = segments * states;
+  DayScreen screen;
+  screen.event_fixed.assign(entries, 0x1.0p25f);
+  screen.event_per_hazard.assign(entries, 0.0f);
+  screen.buy_per_rate.assign(entries, 0.0f);
+  screen.due_since.assign(entries, std::numeric_limits<std::int32_t>::min());
+  screen.due_acquired.assign(entries, std::numeric_limits<std::int32_t>::min());
+  return screen;
+}
+
+DayScreen make_day_screen(const std::vector<SegmentRates>& rates, const LifecycleParams& lifecycle,
+                          const std::vector<std::uint64_t>& acquisition_threshold, std::int32_t day) {
+  // Rounded up by far more than float rounding can take away, plus 2 units
+  // for the word's lower 8 bits and the threshold's own rounding down.
+  constexpr double unit = 0x1.0p24 * (1.0 + 0x1.0p-16);
+  // Leads (rare) keep everyone()'s bound above every word, like the
+  // padding entry: the exact rules decide for them every day.
+  DayScreen screen = DayScreen::everyone(rates.size());
+  for (std::size_t seg = 0; seg < rates.size(); ++seg) {
+    const SegmentRates& r = rates[seg];
+    auto entry = [&](State s) { return seg * DayScreen::states + static_cast<std::size_t>(s); };
+    // A prospect is acquired when its event word is below today's threshold.
+    screen.event_fixed[entry(State::prospect)] =
+        static_cast<float>(static_cast<double>(acquisition_threshold[seg]) * 0x1.0p-8 * (1.0 + 0x1.0p-16) + 2.0);
+    // A lapsed person has no event, only the win-back window running out.
+    screen.event_fixed[entry(State::lapsed)] = 0.0f;
+    screen.due_since[entry(State::lapsed)] = day - lifecycle.winback_window_days;
+    // Customers: an event has probability 1 - exp(-h) <= h, a purchase
+    // 1 - exp(-rate) <= rate (customer_event and buy without an effect).
+    // A new customer's welcome period ends after welcome_days.
+    screen.due_acquired[entry(State::new_customer)] = day - lifecycle.welcome_days;
+    for (State s : {State::new_customer, State::active, State::developed, State::at_risk}) {
+      double other = r.problems_per_day;
+      if (s == State::active) other += r.development_per_day;
+      if (s == State::at_risk) other = r.recovery_per_day;
+      screen.event_fixed[entry(s)] = static_cast<float>(other * unit + 2.0);
+      screen.event_per_hazard[entry(s)] = static_cast<float>(r.churn_multiplier[static_cast<int>(s)] * unit);
+      screen.buy_per_rate[entry(s)] = static_cast<float>(unit);
+    }
+  }
+  return screen;
+}
 
 void lifecycle_pass(const DayContext& ctx, AgentArrays& a, std::size_t begin, std::size_t end,
                     ChunkTallies& tally) {
   const auto day_word = static_cast<std::uint32_t>(ctx.day);
   std::uint32_t words[4 * lifecycle_batch_pairs];
+  // One flag per agent of a batch, padded to whole 8-byte groups.
+  alignas(8) std::uint8_t flagged[2 * lifecycle_batch_pairs + 8];
   for (std::size_t batch = begin; batch < end;) {
     // A batch ends on a pair boundary so that it never needs more blocks than fit.
     const std::size_t first_pair = batch >> 1;
     const std::size_t last = std::min(end, (first_pair + lifecycle_batch_pairs) * 2);
     const auto pairs = static_cast<std::uint32_t>(((last - 1) >> 1) - first_pair + 1);
     lifecycle_words(ctx.seed, day_word, static_cast<std::uint32_t>(first_pair), pairs, words);
-    for (std::size_t i = batch; i < last; ++i) {
-      const std::uint32_t* w = &words[4 * ((i >> 1) - first_pair) + 2 * (i & 1)];
-      step_agent(ctx, a, i, w[0], w[1], tally);
+    // Agent i's words are words[2 * (i - 2 * first_pair)] (event) and the one after (buy).
+    const std::uint32_t* batch_words = &words[2 * (batch - 2 * first_pair)];
+    const std::size_t n = last - batch;
+    screen_agents(*ctx.screen, a, batch, n, batch_words, flagged);
+    std::fill(flagged + n, flagged + ((n + 7) & ~std::size_t{7}), std::uint8_t{0});
+    // Most agents on most days are flagged 0: skip them eight at a time.
+    for (std::size_t k = 0; k < n; k += 8) {
+      std::uint64_t group;
+      std::memcpy(&group, flagged + k, sizeof group);
+      while (group != 0) {
+        const std::size_t j = k + static_cast<std::size_t>(__builtin_ctzll(group)) / 8;
+        group &= group - 1;
+        step_agent(ctx, a, batch + j, batch_words[2 * j], batch_words[2 * j + 1], tally);
+      }
     }
     batch = last;
   }

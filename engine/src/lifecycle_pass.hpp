@@ -14,6 +14,30 @@
 
 namespace crmsim::detail {
 
+/// The day's screen: for each (segment, state), bounds that a person's two
+/// lifecycle words must reach for the day to certainly hold nothing for
+/// them (no event, no purchase, no timer running out). The bounds are in
+/// units of 2^-24 of a word (its top 24 bits, exact in a float) and rounded
+/// up, so the screen only ever passes over people the exact rules would
+/// leave alone: results are the same as without it, just faster.
+struct DayScreen {
+  static constexpr int states = 8;  ///< entries per segment (state_count, padded)
+  std::vector<float> event_fixed;       ///< event bound, the part that does not depend on the person
+  std::vector<float> event_per_hazard;  ///< event bound per unit of the person's churn hazard
+  std::vector<float> buy_per_rate;      ///< purchase bound per unit of the person's purchase rate
+  std::vector<std::int32_t> due_since;  ///< a timer has run out when state_since <= this
+  std::vector<std::int32_t> due_acquired;  ///< a timer has run out when acquired_day <= this
+
+  /// A screen that flags everyone, for `segments` segments (the exact rules
+  /// for every person: what the screen must never differ from).
+  static DayScreen everyone(std::size_t segments);
+};
+
+/// Builds the screen of `day` for the lifecycle rules and today's
+/// acquisition thresholds (one per segment).
+DayScreen make_day_screen(const std::vector<SegmentRates>& rates, const LifecycleParams& lifecycle,
+                          const std::vector<std::uint64_t>& acquisition_threshold, std::int32_t day);
+
 /// What every agent sees on one day: read-only, shared by all chunks.
 struct DayContext {
   std::int32_t day = 0;                           ///< the day being simulated (1-based)
@@ -25,6 +49,7 @@ struct DayContext {
   const CampaignPlan* campaigns = nullptr;        ///< per campaign (effects and measurement)
   const TierBounds* tiers = nullptr;              ///< value tiers
   const EventSampler* events = nullptr;           ///< event log sample; null = no event log
+  const DayScreen* screen = nullptr;              ///< who certainly has nothing to do today
 };
 
 /// One chunk's tallies of a day; added up in chunk order.
@@ -49,7 +74,8 @@ struct ChunkTallies {
 };
 
 /// Advances agents [begin, end) by one day and tallies their flows and
-/// end-of-day states (the caller has cleared `tally`).
+/// the changes of the state counts (count_move; the day's counts start from
+/// yesterday's, carried into one chunk's tally by the caller).
 void lifecycle_pass(const DayContext& ctx, AgentArrays& agents, std::size_t begin, std::size_t end,
                     ChunkTallies& tally);
 

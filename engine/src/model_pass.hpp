@@ -57,7 +57,8 @@ void initialise_model_agents(const ScenarioSpec& spec, const std::vector<std::in
 bool model_day_idle(const ModelPlan& plan, int day);
 
 /// Puts the state counts of `day` (and its customers per tier) into `tally`:
-/// an idle day's row.
+/// an idle day's row, and the counts the lifecycle model's next day starts
+/// from.
 void carry_state_counts(const KpiTable& kpis, const DailyTable<std::int64_t>& tiers, int day,
                         ChunkTallies& tally);
 

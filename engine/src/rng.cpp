@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "crmsim/rng.hpp"
+#include "target_clones.hpp"
 
 namespace crmsim {
 
@@ -41,15 +42,6 @@ double DrawStream::gamma(double shape) noexcept {
     if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
   }
 }
-
-// ThreadSanitizer instruments the ifunc resolver that target_clones makes,
-// and the resolver runs before TSan is set up (the program crashes at load):
-// one version only in TSan builds.
-#if defined(__SANITIZE_THREAD__)
-#define CRMSIM_TARGET_CLONES
-#else
-#define CRMSIM_TARGET_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
 
 // The same rounds as philox4x32_10, lane by lane over a batch so that the
 // compiler turns them into vector multiplies (vpmuludq).

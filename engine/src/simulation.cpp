@@ -432,6 +432,8 @@ void Simulation::step() {
   }
 
   for (auto& tally : camp.chunks) tally.clear();
+  // The day's state counts start from yesterday's; moves change them.
+  detail::carry_state_counts(kpis_, tier_kpis_, day_, camp.chunks.front());
   const auto chunk = static_cast<std::size_t>(options_.chunk_size);
 
   // Phase 2, campaigns.
@@ -503,6 +505,10 @@ void Simulation::step() {
   ctx.campaigns = camp.plans.data();
   ctx.tiers = &camp.tiers;
   ctx.events = events_->on ? &events_->sampler : nullptr;
+  const detail::DayScreen screen =
+      options_.screen ? detail::make_day_screen(rates_, spec_.lifecycle, acquisition_threshold, today)
+                      : detail::DayScreen::everyone(rates_.size());
+  ctx.screen = &screen;
   parallel_->for_each_chunk(agents_.size(), chunk,
                             [&](std::size_t c, std::size_t begin, std::size_t end) {
                               detail::lifecycle_pass(ctx, agents_, begin, end, camp.chunks[c]);

@@ -47,6 +47,9 @@ struct RunOptions {
   /// Refuse (MemoryLimitError, before allocating) a run estimated to need
   /// more bytes than this; 0 = this machine's memory.
   std::uint64_t memory_limit_bytes = 0;
+  /// Pass over the people the day's screen shows to have certainly nothing
+  /// to do (lifecycle model). Never changes results; off only to prove that.
+  bool screen = true;
 };
 
 /// Everything that changes during a run. With the scenario and the seed it
