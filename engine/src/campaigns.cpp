@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "crmsim/rng.hpp"
 #include "state_counts.hpp"
+#include "target_clones.hpp"
 
 namespace crmsim::detail {
 namespace {
@@ -170,38 +172,79 @@ int recent_contacts(const AgentArrays& a, std::size_t i, int day, int window_day
   return n;
 }
 
+namespace {
+
+/// wanted[k] = 1 when agent first + k is in one of the states of `mask` and
+/// has not opted out: who today's running campaigns may target at all.
+/// Branch-free, so that the compiler vectorises it.
+CRMSIM_TARGET_CLONES
+void select_targetable(std::uint8_t mask, const AgentArrays& a, std::size_t first, std::size_t n,
+                       std::uint8_t* __restrict wanted) {
+  const auto* __restrict state = reinterpret_cast<const std::uint8_t*>(a.state.data()) + first;
+  const std::uint8_t* __restrict flags = a.flags.data() + first;
+  for (std::size_t k = 0; k < n; ++k) {
+    const unsigned in_state = (static_cast<unsigned>(mask) >> state[k]) & 1u;
+    const unsigned opted_out = (flags[k] & agent_flags::opted_out) != 0 ? 1u : 0u;
+    wanted[k] = static_cast<std::uint8_t>(in_state & ~opted_out);
+  }
+}
+
+/// Puts agent i on the candidate list of every running campaign it is
+/// eligible for today.
+void target_agent(const TargetingContext& ctx, const AgentArrays& a, std::size_t i,
+                  std::vector<std::vector<Candidate>>& out, Tally<std::int64_t>& tally) {
+  const auto& plans = *ctx.plans;
+  const auto& running = *ctx.running;
+  const std::uint8_t state_bit = bit(a.state[i]);
+  const int seg = a.segment[i];
+  const SegmentRates& r = (*ctx.rates)[static_cast<std::size_t>(seg)];
+  for (std::size_t k = 0; k < running.size(); ++k) {
+    const CampaignPlan& p = plans[static_cast<std::size_t>(running[k])];
+    if (!(p.state_mask & state_bit) || !p.segment_ok[static_cast<std::size_t>(seg)]) continue;
+    // Somebody still followed for this campaign's last contact is not
+    // contacted again until that measurement window closes.
+    if (a.assigned[i] == p.index + 1) continue;
+    if (!trigger_fires(p.trigger, a, i, ctx.day)) continue;
+    const int tier = ctx.tiers->tier_of(seg, a.state[i] == State::developed, a.purchase_rate[i]);
+    if (!p.tier_ok[static_cast<std::size_t>(tier)]) continue;
+    // Holdout, score noise and tie-break depend on (seed, agent, campaign)
+    // only: the same person stays in the same group every day.
+    const PhiloxBlock w = draw_block(ctx.seed, Purpose::campaign_assignment,
+                                     static_cast<std::uint32_t>(i), p.index, 0);
+    const double score = ctx.score_accuracy * true_propensity(p.type, a, i, r) +
+                         (1.0 - ctx.score_accuracy) * to_open_unit(w[1]);
+    if (score < p.min_score || score > p.max_score) continue;
+    const bool holdout = w[0] < p.holdout_threshold;
+    ++tally.at(running[k], CampaignKpi::eligible);
+    if (holdout) ++tally.at(running[k], CampaignKpi::held_out);
+    out[k].push_back({static_cast<std::uint32_t>(i), static_cast<float>(score), w[2], holdout});
+  }
+}
+
+}  // namespace
+
 void target_agents(const TargetingContext& ctx, const AgentArrays& a, std::size_t begin,
                    std::size_t end, std::vector<std::vector<Candidate>>& out,
                    Tally<std::int64_t>& tally) {
-  const auto& plans = *ctx.plans;
-  const auto& running = *ctx.running;
   std::uint8_t any_state = 0;
-  for (int c : running) any_state |= plans[static_cast<std::size_t>(c)].state_mask;
-  for (std::size_t i = begin; i < end; ++i) {
-    const std::uint8_t state_bit = bit(a.state[i]);
-    if (!(any_state & state_bit) || (a.flags[i] & agent_flags::opted_out)) continue;
-    const int seg = a.segment[i];
-    const SegmentRates& r = (*ctx.rates)[static_cast<std::size_t>(seg)];
-    for (std::size_t k = 0; k < running.size(); ++k) {
-      const CampaignPlan& p = plans[static_cast<std::size_t>(running[k])];
-      if (!(p.state_mask & state_bit) || !p.segment_ok[static_cast<std::size_t>(seg)]) continue;
-      // Somebody still followed for this campaign's last contact is not
-      // contacted again until that measurement window closes.
-      if (a.assigned[i] == p.index + 1) continue;
-      if (!trigger_fires(p.trigger, a, i, ctx.day)) continue;
-      const int tier = ctx.tiers->tier_of(seg, a.state[i] == State::developed, a.purchase_rate[i]);
-      if (!p.tier_ok[static_cast<std::size_t>(tier)]) continue;
-      // Holdout, score noise and tie-break depend on (seed, agent, campaign)
-      // only: the same person stays in the same group every day.
-      const PhiloxBlock w = draw_block(ctx.seed, Purpose::campaign_assignment,
-                                       static_cast<std::uint32_t>(i), p.index, 0);
-      const double score = ctx.score_accuracy * true_propensity(p.type, a, i, r) +
-                           (1.0 - ctx.score_accuracy) * to_open_unit(w[1]);
-      if (score < p.min_score || score > p.max_score) continue;
-      const bool holdout = w[0] < p.holdout_threshold;
-      ++tally.at(running[k], CampaignKpi::eligible);
-      if (holdout) ++tally.at(running[k], CampaignKpi::held_out);
-      out[k].push_back({static_cast<std::uint32_t>(i), static_cast<float>(score), w[2], holdout});
+  for (int c : *ctx.running) any_state |= (*ctx.plans)[static_cast<std::size_t>(c)].state_mask;
+  // Most people are in no state any running campaign targets (prospects,
+  // for most campaigns): find the others a block at a time, skip the rest
+  // eight at a time.
+  constexpr std::size_t block = 256;
+  alignas(8) std::uint8_t wanted[block];
+  for (std::size_t first = begin; first < end; first += block) {
+    const std::size_t n = std::min(block, end - first);
+    select_targetable(any_state, a, first, n, wanted);
+    std::fill(wanted + n, wanted + ((n + 7) & ~std::size_t{7}), std::uint8_t{0});
+    for (std::size_t k = 0; k < n; k += 8) {
+      std::uint64_t group;
+      std::memcpy(&group, wanted + k, sizeof group);
+      while (group != 0) {
+        const std::size_t j = k + static_cast<std::size_t>(__builtin_ctzll(group)) / 8;
+        group &= group - 1;
+        target_agent(ctx, a, first + j, out, tally);
+      }
     }
   }
 }
