@@ -14,8 +14,14 @@ from . import calibrate
 from ._core import __version__
 from .checkpoint import resume
 from .comparison import compare, compare_text, plot_comparison
-from .errors import (CalibrationError, CrmsimError, InvariantError, MemoryLimitError,
-                     ResultsFileError, ScenarioError)
+from .errors import (
+    CalibrationError,
+    CrmsimError,
+    InvariantError,
+    MemoryLimitError,
+    ResultsFileError,
+    ScenarioError,
+)
 from .limits import memory_estimate
 from .result import Result
 from .results_file import load

@@ -111,7 +111,7 @@ def _segment_problems(seg: dict, at: Path, kind: str) -> Iterator[tuple[Path, st
     placed = active
     entries = seg.get("entries")
     if isinstance(entries, list):
-        for k, entry in enumerate(entries):
+        for entry in entries:
             if not isinstance(entry, dict):
                 continue
             customers = entry.get("customers")
