@@ -3,10 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <numeric>
 
 #include "crmsim/rng.hpp"
+#include "flagged.hpp"
 #include "state_counts.hpp"
 #include "target_clones.hpp"
 
@@ -236,16 +236,7 @@ void target_agents(const TargetingContext& ctx, const AgentArrays& a, std::size_
   for (std::size_t first = begin; first < end; first += block) {
     const std::size_t n = std::min(block, end - first);
     select_targetable(any_state, a, first, n, wanted);
-    std::fill(wanted + n, wanted + ((n + 7) & ~std::size_t{7}), std::uint8_t{0});
-    for (std::size_t k = 0; k < n; k += 8) {
-      std::uint64_t group;
-      std::memcpy(&group, wanted + k, sizeof group);
-      while (group != 0) {
-        const std::size_t j = k + static_cast<std::size_t>(__builtin_ctzll(group)) / 8;
-        group &= group - 1;
-        target_agent(ctx, a, first + j, out, tally);
-      }
-    }
+    for_each_flagged(wanted, n, [&](std::size_t k) { target_agent(ctx, a, first + k, out, tally); });
   }
 }
 

@@ -11,10 +11,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "crmsim/rng.hpp"
+#include "flagged.hpp"
 #include "state_counts.hpp"
 #include "target_clones.hpp"
 
@@ -377,17 +377,9 @@ void lifecycle_pass(const DayContext& ctx, AgentArrays& a, std::size_t begin, st
     const std::uint32_t* batch_words = &words[2 * (batch - 2 * first_pair)];
     const std::size_t n = last - batch;
     screen_agents(*ctx.screen, a, batch, n, batch_words, flagged);
-    std::fill(flagged + n, flagged + ((n + 7) & ~std::size_t{7}), std::uint8_t{0});
-    // Most agents on most days are flagged 0: skip them eight at a time.
-    for (std::size_t k = 0; k < n; k += 8) {
-      std::uint64_t group;
-      std::memcpy(&group, flagged + k, sizeof group);
-      while (group != 0) {
-        const std::size_t j = k + static_cast<std::size_t>(__builtin_ctzll(group)) / 8;
-        group &= group - 1;
-        step_agent(ctx, a, batch + j, batch_words[2 * j], batch_words[2 * j + 1], tally);
-      }
-    }
+    for_each_flagged(flagged, n, [&](std::size_t k) {
+      step_agent(ctx, a, batch + k, batch_words[2 * k], batch_words[2 * k + 1], tally);
+    });
     batch = last;
   }
 }
