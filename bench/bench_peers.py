@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 from bench_engine import peak_memory
 from common import (
+    ATTEMPTS,
     DAYS,
     FULL_POPULATION,
     QUICK_POPULATION,
@@ -112,7 +113,7 @@ def kpi_totals(kpis: np.ndarray, engine: bool) -> np.ndarray:
     return np.concatenate([total[-1, :N_STATES], total[1:, N_STATES:].sum(axis=0)])
 
 
-def run_once(impl: Impl, seed: int) -> None:
+def run_once(impl: Impl, seed: int, attempts: int = ATTEMPTS) -> None:
     scenario = impl.scenario
 
     def measure() -> tuple[tuple[float, object], CpuWatch]:
@@ -122,7 +123,8 @@ def run_once(impl: Impl, seed: int) -> None:
             sim.advance(scenario["days"])
         return (init_watch.wall_s, sim), watch
 
-    (init_s, sim), watch, discarded = measure_quietly(measure, threads=impl.threads)
+    (init_s, sim), watch, discarded = measure_quietly(measure, threads=impl.threads,
+                                                      attempts=attempts)
     impl.discarded += discarded
     impl.init_s.append(init_s)
     impl.advance_s.append(watch.wall_s)
@@ -230,7 +232,7 @@ def measure(quick: bool, repeats: int, plain_repeats: int, mesa_repeats: int = 0
         for impl in impls:
             if seed >= impl.repeats:
                 continue
-            run_once(impl, seed)
+            run_once(impl, seed, attempts=1 if quick else ATTEMPTS)
             advance = impl.advance_s[-1]
             print(f"  seed {seed} {impl.label}: advance {advance:.2f} s "
                   f"({fmt_rate(impl.population * DAYS / advance)} customer-days/s, "
