@@ -344,12 +344,13 @@ def report(payload: dict, record: bool) -> None:
     mesa_text = ""
     if has_mesa:
         runs += f", Mesa {len(sc['mesa_seeds'])}"
+        mesa_seconds = sum(next(r for r in results if r["key"] == "mesa")["advance_s"]["values"])
         mesa_text = f"""
 - Mesa: `bench/peers/mesa_lifecycle.py` — an idiomatic Mesa {payload['mesa_version']} model:
   one `mesa.Agent` per person whose `step()` plays the day's rules, called through
   `model.agents.do("step")`; the model's stdlib `random` for the daily draws; hazards cached
   per state; a purchase count and spend drawn only for buyers. It runs
-  {sc['mesa_population']:,} people (about a minute of Mesa time over its runs); the engine
+  {sc['mesa_population']:,} people ({mesa_seconds:.0f} s of Mesa time over its runs); the engine
   runs that market too, same seeds, 1 thread, for the agreement check. Its memory probe runs
   {sc['mesa_probe_days']} days (the agents are the peak). **Engine at 2 threads ÷ Mesa:
   {mesa_ratio:,.0f}×** (target ≥ {MESA_TARGET}×; throughput at the populations shown)."""

@@ -26,6 +26,8 @@ QUICK_ARGS = {
     "bench_ceiling.py": ["--quick"],
     "bench_engine.py": ["--quick"],
     "bench_peers.py": ["--quick"],
+    "bench_scaling.py": ["--quick"],
+    "bench_startup.py": ["--quick"],
     "bench_sweep.py": ["--repeats", "1", "--no-write"],
 }
 
