@@ -13,8 +13,8 @@ population, for 365 days:
 - ``LifecycleModel`` (bench/peers/mesa_lifecycle.py): an idiomatic Mesa 3 model,
   one ``mesa.Agent`` per person, one core. Python steps each agent each day, so
   it runs a smaller population (``--mesa-population``, about a minute of Mesa
-  time in all) with fewer seeds; the engine runs that population too, with the
-  same seeds, for the agreement check. Its throughput is compared with the
+  time in all); the engine runs that population too, 1 thread, with the same
+  seeds, for the agreement check. Its throughput is compared with the
   engine's at the full population (customer-days per second either way).
 
 A run is repeated (up to 4 attempts) when other work used more than 10% of
@@ -73,7 +73,7 @@ from numpy_lifecycle import (  # noqa: E402
 #: Agreement: within this many standard errors of the difference, or this relative difference.
 MAX_Z = 4.0
 MAX_RELATIVE = 0.02
-#: The Mesa peer's population: about a minute of Mesa time over its runs.
+#: The Mesa peer's population: about a minute of Mesa time over its 5 runs here.
 MESA_POPULATION = 100_000
 QUICK_MESA_POPULATION = 10_000
 #: Days of the Mesa memory probe: its peak is the agents, built on day 0.
@@ -138,16 +138,21 @@ def compare(reference: list[np.ndarray], other: list[np.ndarray]) -> list[dict]:
     Both samples should come from the same distribution, so their spreads are
     pooled; a handful of seeds can show almost no spread by chance, so the
     variance is taken as at least the mean (Poisson), which is about right for
-    counts of events.
+    counts of events. Revenue in cents is a sum over purchases, so its floor is
+    the mean times the mean cents per purchase (compound Poisson).
     """
     ref, oth = np.array(reference, dtype=float), np.array(other, dtype=float)
     k1, k2 = len(ref), len(oth)
+    both = np.concatenate([ref, oth])
+    purchases = both[:, KPI_COLUMNS.index("purchases")].mean()
+    cents_per_purchase = both[:, KPI_COLUMNS.index("revenue_cents")].mean() / max(purchases, 1)
     rows = []
     for j, name in enumerate(KPI_COLUMNS):
         a, b = ref[:, j], oth[:, j]
         squares = ((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum()
         pooled = squares / (k1 + k2 - 2) if k1 + k2 > 2 else 0.0
-        variance = max(pooled, (a.mean() + b.mean()) / 2)
+        unit = cents_per_purchase if name == "revenue_cents" else 1.0
+        variance = max(pooled, (a.mean() + b.mean()) / 2 * unit)
         se = math.sqrt(variance * (1 / k1 + 1 / k2))
         diff = b.mean() - a.mean()
         z = diff / se if se > 0 else (0.0 if diff == 0 else math.inf)
@@ -168,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mesa-population", type=int,
                         help=f"people in the Mesa runs (default {MESA_POPULATION:,}; "
                              f"quick {QUICK_MESA_POPULATION:,})")
-    parser.add_argument("--mesa-repeats", type=int, help="runs of the Mesa peer (default 3)")
+    parser.add_argument("--mesa-repeats", type=int,
+                        help="runs of the Mesa peer (default: as many as the others)")
+    parser.add_argument("--mesa-shuffle", action="store_true",
+                        help="Mesa agents step in random order (shuffle_do): same KPIs, slower")
     parser.add_argument("--no-mesa", action="store_true", help="leave the Mesa peer out")
     parser.add_argument("--record-only", action="store_true",
                         help="measure nothing: rewrite the RESULTS.md section from "
@@ -180,11 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         repeats = args.repeats or (2 if args.quick else 5)
         plain_repeats = min(repeats, args.plain_repeats or (1 if args.quick else 3))
-        mesa_repeats = 0 if args.no_mesa else min(repeats, args.mesa_repeats or
-                                                  (1 if args.quick else 3))
+        mesa_repeats = 0 if args.no_mesa else min(repeats, args.mesa_repeats or repeats)
         mesa_population = args.mesa_population or (QUICK_MESA_POPULATION if args.quick
                                                    else MESA_POPULATION)
-        payload = measure(args.quick, repeats, plain_repeats, mesa_repeats, mesa_population)
+        payload = measure(args.quick, repeats, plain_repeats, mesa_repeats, mesa_population,
+                          args.mesa_shuffle)
         out = write_json("bench_peers" + ("-quick" if args.quick else ""), payload)
         print(f"wrote {out}")
     report(payload, record=not args.quick)
@@ -197,7 +205,7 @@ def engine(threads: int):
 
 
 def measure(quick: bool, repeats: int, plain_repeats: int, mesa_repeats: int = 0,
-            mesa_population: int = MESA_POPULATION) -> dict:
+            mesa_population: int = MESA_POPULATION, mesa_shuffle: bool = False) -> dict:
     """Times every implementation, checks agreement; returns the record of it all."""
     population = QUICK_POPULATION if quick else FULL_POPULATION
     scenario = baseline_engine_dict(population, DAYS, campaigns=False)
@@ -220,9 +228,10 @@ def measure(quick: bool, repeats: int, plain_repeats: int, mesa_repeats: int = 0
         impls += [
             Impl("engine-mesa", f"crmsim engine, 1 thread, {mesa_population:,} people",
                  engine(1), "engine", 1, mesa_scenario, mesa_repeats),
-            Impl("mesa", f"Mesa {mesa_version}, idiomatic (LifecycleModel), "
-                 f"{mesa_population:,} people", LifecycleModel, "mesa", 1, mesa_scenario,
-                 mesa_repeats),
+            Impl("mesa", f"Mesa {mesa_version}, idiomatic (LifecycleModel, "
+                 f"agents.{'shuffle_do' if mesa_shuffle else 'do'}), {mesa_population:,} people",
+                 lambda sc, seed: LifecycleModel(sc, seed, shuffle=mesa_shuffle), "mesa", 1,
+                 mesa_scenario, mesa_repeats),
         ]
     by_key = {impl.key: impl for impl in impls}
 
@@ -279,7 +288,7 @@ def measure(quick: bool, repeats: int, plain_repeats: int, mesa_repeats: int = 0
                      "mesa_population": mesa_population if mesa_repeats else None,
                      "mesa_seeds": list(range(mesa_repeats)),
                      "mesa_probe_days": MESA_PROBE_DAYS},
-        "mesa_version": mesa_version,
+        "mesa_version": mesa_version, "mesa_shuffle": mesa_shuffle,
         "implementations": results, "engine_thread_invariant": thread_invariant,
         "agreement": {"max_z": MAX_Z, "max_relative": MAX_RELATIVE, "ok": agree, **agreement},
     }
@@ -344,11 +353,17 @@ def report(payload: dict, record: bool) -> None:
     mesa_text = ""
     if has_mesa:
         runs += f", Mesa {len(sc['mesa_seeds'])}"
+        shuffled = payload.get("mesa_shuffle", False)
+        activation = "shuffle_do" if shuffled else "do"
+        activation_note = (" (random order, as most Mesa models step)" if shuffled else
+                           " (people do not interact within a day, so the order cannot matter;"
+                           " `shuffle_do` is about 3× slower here)")
         mesa_seconds = sum(next(r for r in results if r["key"] == "mesa")["advance_s"]["values"])
         mesa_text = f"""
 - Mesa: `bench/peers/mesa_lifecycle.py` — an idiomatic Mesa {payload['mesa_version']} model:
   one `mesa.Agent` per person whose `step()` plays the day's rules, called through
-  `model.agents.do("step")`; the model's stdlib `random` for the daily draws; hazards cached
+  `model.agents.{activation}("step")`{activation_note}; the model's stdlib `random` for the
+  daily draws; hazards cached
   per state; a purchase count and spend drawn only for buyers. It runs
   {sc['mesa_population']:,} people ({mesa_seconds:.0f} s of Mesa time over its runs); the engine
   runs that market too, same seeds, 1 thread, for the agreement check. Its memory probe runs
