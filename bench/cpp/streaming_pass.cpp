@@ -113,8 +113,10 @@ int main(int argc, char** argv) {
     bytes += column.size() * sizeof(typename std::decay_t<decltype(column)>::value_type);
   });
   if (bytes != agents * a.bytes_per_agent()) {
-    std::fprintf(stderr, "streaming_pass covers %zu bytes, AgentArrays has %zu: a column is "
-                 "missing from for_each_column\n", bytes, agents * a.bytes_per_agent());
+    std::fprintf(stderr,
+                 "streaming_pass covers %zu bytes, AgentArrays has %zu: a column is "
+                 "missing from for_each_column\n",
+                 bytes, agents * a.bytes_per_agent());
     return 1;
   }
 
