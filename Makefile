@@ -77,7 +77,14 @@ test-tsan: $(VENV)/.bootstrapped
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="suppressions=$(CURDIR)/tests/sanitizers/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -j $(JOBS)
 
-bench: $(VENV)/.crmsim-installed
+# The benchmarks' own dependencies (the `bench` extra: Mesa), on top of the
+# installed package; `make test` does not need them. Order-only on the package
+# so that an engine change does not reinstall them.
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/.crmsim-installed
+	$(PY) -m pip install --quiet --no-build-isolation ".[bench]"
+	touch $@
+
+bench: $(VENV)/.crmsim-installed $(VENV)/.bench-installed
 	$(PY) bench/run_all.py
 
 clean:

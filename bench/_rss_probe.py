@@ -4,10 +4,11 @@ Run by the benchmarks, not by hand:
 
     python bench/_rss_probe.py KIND  < scenario.json
 
-KIND is ``engine``, ``numpy`` or ``plain``. The process imports what the
-simulation needs, notes its peak resident set as the baseline,
-builds the population and runs the whole horizon, then prints one JSON line
-with both peaks in KiB. The difference is what the simulation itself needed.
+KIND is ``engine``, ``numpy``, ``plain`` or ``mesa`` (Mesa is imported only
+for that one). The process imports what the simulation needs, notes its peak
+resident set as the baseline, builds the population and runs the whole
+horizon, then prints one JSON line with both peaks in KiB. The difference is
+what the simulation itself needed.
 
 The peak is VmHWM from /proc/self/status, the high-water mark of this
 process's own address space. (getrusage's ru_maxrss would not do: on Linux it
@@ -28,10 +29,18 @@ from crmsim import _core
 sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
 from numpy_lifecycle import NumpyLifecycle, PlainNumpyLifecycle  # noqa: E402
 
+
+def _mesa_model(scenario: dict):
+    from mesa_lifecycle import LifecycleModel
+
+    return LifecycleModel(scenario, seed=0)
+
+
 BUILDERS = {
     "engine": lambda scenario: _core.Simulation(scenario, seed=0, threads=0),
     "numpy": lambda scenario: NumpyLifecycle(scenario, seed=0),
     "plain": lambda scenario: PlainNumpyLifecycle(scenario, seed=0),
+    "mesa": _mesa_model,
 }
 
 
@@ -48,6 +57,8 @@ def main() -> None:
     kind = sys.argv[1]
     scenario = json.load(sys.stdin)
     np.zeros(1)  # numpy's lazy start-up belongs to the baseline
+    if kind == "mesa":
+        import mesa_lifecycle  # noqa: F401  (so does importing Mesa)
     baseline_kib = peak_rss_kib()
     sim = BUILDERS[kind](scenario)
     sim.advance(scenario["days"])

@@ -1,7 +1,7 @@
-"""The engine against numpy peers of the same lifecycle: speed, memory and agreement.
+"""The engine against numpy and Mesa peers of the same lifecycle: speed, memory and agreement.
 
-    .venv/bin/python bench/bench_peers.py            # 1M people x 365 days
-    .venv/bin/python bench/bench_peers.py --quick    # 100k people: a smoke test
+    .venv/bin/python bench/bench_peers.py            # 1M people x 365 days; Mesa 100k
+    .venv/bin/python bench/bench_peers.py --quick    # 100k people, Mesa 10k: a smoke test
 
 Runs, in one process and interleaved, on scenarios/baseline.yaml without its
 campaigns (the organic lifecycle, which the peers reproduce), scaled to the
@@ -9,7 +9,13 @@ population, for 365 days:
 
 - the engine at 1 and 2 threads,
 - ``NumpyLifecycle`` (bench/peers/numpy_lifecycle.py): tuned numpy, one core,
-- ``PlainNumpyLifecycle``: the plain whole-population-masks numpy loop, one core.
+- ``PlainNumpyLifecycle``: the plain whole-population-masks numpy loop, one core,
+- ``LifecycleModel`` (bench/peers/mesa_lifecycle.py): an idiomatic Mesa 3 model,
+  one ``mesa.Agent`` per person, one core. Python steps each agent each day, so
+  it runs a smaller population (``--mesa-population``, about a minute of Mesa
+  time in all); the engine runs that population too, 1 thread, with the same
+  seeds, for the agreement check. Its throughput is compared with the
+  engine's at the full population (customer-days per second either way).
 
 A run is repeated (up to 4 attempts) when other work used more than 10% of
 the cores beyond those the run leaves free. Run k of every implementation uses
@@ -33,6 +39,7 @@ from pathlib import Path
 import numpy as np
 from bench_engine import peak_memory
 from common import (
+    ATTEMPTS,
     DAYS,
     FULL_POPULATION,
     QUICK_POPULATION,
@@ -66,13 +73,23 @@ from numpy_lifecycle import (  # noqa: E402
 #: Agreement: within this many standard errors of the difference, or this relative difference.
 MAX_Z = 4.0
 MAX_RELATIVE = 0.02
+#: The Mesa peer's population: about a minute of Mesa time over its 5 runs here.
+MESA_POPULATION = 100_000
+QUICK_MESA_POPULATION = 10_000
+#: Days of the Mesa memory probe: its peak is the agents, built on day 0.
+MESA_PROBE_DAYS = 30
+#: The issue's target: the engine at 2 threads at least this many times Mesa's throughput.
+MESA_TARGET = 250
 
 
 class Impl:
-    """One implementation under test."""
+    """One implementation under test, run on `scenario` with seeds 0 .. repeats - 1."""
 
-    def __init__(self, key: str, label: str, make, probe: str, threads: int) -> None:
+    def __init__(self, key: str, label: str, make, probe: str, threads: int, scenario: dict,
+                 repeats: int) -> None:
         self.key, self.label, self.make, self.probe, self.threads = key, label, make, probe, threads
+        self.scenario, self.repeats = scenario, repeats
+        self.population = sum(int(s["market_size"]) for s in scenario["segments"])
         self.init_s: list[float] = []
         self.advance_s: list[float] = []
         self.foreign_share: list[float] = []
@@ -96,7 +113,9 @@ def kpi_totals(kpis: np.ndarray, engine: bool) -> np.ndarray:
     return np.concatenate([total[-1, :N_STATES], total[1:, N_STATES:].sum(axis=0)])
 
 
-def run_once(impl: Impl, scenario: dict, seed: int) -> None:
+def run_once(impl: Impl, seed: int, attempts: int = ATTEMPTS) -> None:
+    scenario = impl.scenario
+
     def measure() -> tuple[tuple[float, object], CpuWatch]:
         with CpuWatch() as init_watch:
             sim = impl.make(scenario, seed)
@@ -104,7 +123,8 @@ def run_once(impl: Impl, scenario: dict, seed: int) -> None:
             sim.advance(scenario["days"])
         return (init_watch.wall_s, sim), watch
 
-    (init_s, sim), watch, discarded = measure_quietly(measure, threads=impl.threads)
+    (init_s, sim), watch, discarded = measure_quietly(measure, threads=impl.threads,
+                                                      attempts=attempts)
     impl.discarded += discarded
     impl.init_s.append(init_s)
     impl.advance_s.append(watch.wall_s)
@@ -118,16 +138,21 @@ def compare(reference: list[np.ndarray], other: list[np.ndarray]) -> list[dict]:
     Both samples should come from the same distribution, so their spreads are
     pooled; a handful of seeds can show almost no spread by chance, so the
     variance is taken as at least the mean (Poisson), which is about right for
-    counts of events.
+    counts of events. Revenue in cents is a sum over purchases, so its floor is
+    the mean times the mean cents per purchase (compound Poisson).
     """
     ref, oth = np.array(reference, dtype=float), np.array(other, dtype=float)
     k1, k2 = len(ref), len(oth)
+    both = np.concatenate([ref, oth])
+    purchases = both[:, KPI_COLUMNS.index("purchases")].mean()
+    cents_per_purchase = both[:, KPI_COLUMNS.index("revenue_cents")].mean() / max(purchases, 1)
     rows = []
     for j, name in enumerate(KPI_COLUMNS):
         a, b = ref[:, j], oth[:, j]
         squares = ((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum()
         pooled = squares / (k1 + k2 - 2) if k1 + k2 > 2 else 0.0
-        variance = max(pooled, (a.mean() + b.mean()) / 2)
+        unit = cents_per_purchase if name == "revenue_cents" else 1.0
+        variance = max(pooled, (a.mean() + b.mean()) / 2 * unit)
         se = math.sqrt(variance * (1 / k1 + 1 / k2))
         diff = b.mean() - a.mean()
         z = diff / se if se > 0 else (0.0 if diff == 0 else math.inf)
@@ -145,6 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, help="runs (seeds) per implementation (default 5)")
     parser.add_argument("--plain-repeats", type=int,
                         help="runs of the slow plain numpy loop (default 3)")
+    parser.add_argument("--mesa-population", type=int,
+                        help=f"people in the Mesa runs (default {MESA_POPULATION:,}; "
+                             f"quick {QUICK_MESA_POPULATION:,})")
+    parser.add_argument("--mesa-repeats", type=int,
+                        help="runs of the Mesa peer (default: as many as the others)")
+    parser.add_argument("--mesa-shuffle", action="store_true",
+                        help="Mesa agents step in random order (shuffle_do): same KPIs, slower")
+    parser.add_argument("--no-mesa", action="store_true", help="leave the Mesa peer out")
     parser.add_argument("--record-only", action="store_true",
                         help="measure nothing: rewrite the RESULTS.md section from "
                              "bench/out/bench_peers.json")
@@ -155,39 +188,63 @@ def main(argv: list[str] | None = None) -> int:
     else:
         repeats = args.repeats or (2 if args.quick else 5)
         plain_repeats = min(repeats, args.plain_repeats or (1 if args.quick else 3))
-        payload = measure(args.quick, repeats, plain_repeats)
+        mesa_repeats = 0 if args.no_mesa else min(repeats, args.mesa_repeats or repeats)
+        mesa_population = args.mesa_population or (QUICK_MESA_POPULATION if args.quick
+                                                   else MESA_POPULATION)
+        payload = measure(args.quick, repeats, plain_repeats, mesa_repeats, mesa_population,
+                          args.mesa_shuffle)
         out = write_json("bench_peers" + ("-quick" if args.quick else ""), payload)
         print(f"wrote {out}")
     report(payload, record=not args.quick)
     return 0 if payload["agreement"]["ok"] and payload["engine_thread_invariant"] else 1
 
 
-def measure(quick: bool, repeats: int, plain_repeats: int) -> dict:
+def engine(threads: int):
+    """Builds an engine Simulation with `threads` threads (the peers' signature)."""
+    return lambda scenario, seed: _core.Simulation(scenario, seed=seed, threads=threads)
+
+
+def measure(quick: bool, repeats: int, plain_repeats: int, mesa_repeats: int = 0,
+            mesa_population: int = MESA_POPULATION, mesa_shuffle: bool = False) -> dict:
     """Times every implementation, checks agreement; returns the record of it all."""
     population = QUICK_POPULATION if quick else FULL_POPULATION
     scenario = baseline_engine_dict(population, DAYS, campaigns=False)
-    customer_days = population * DAYS
 
     impls = [
-        Impl("engine-1", "crmsim engine, 1 thread",
-             lambda sc, seed: _core.Simulation(sc, seed=seed, threads=1), "engine", 1),
-        Impl("engine-2", "crmsim engine, 2 threads",
-             lambda sc, seed: _core.Simulation(sc, seed=seed, threads=2), "engine", 2),
-        Impl("numpy", "numpy, tuned (NumpyLifecycle)", NumpyLifecycle, "numpy", 1),
-        Impl("plain", "numpy, plain masks (PlainNumpyLifecycle)", PlainNumpyLifecycle, "plain", 1),
+        Impl("engine-1", "crmsim engine, 1 thread", engine(1), "engine", 1, scenario, repeats),
+        Impl("engine-2", "crmsim engine, 2 threads", engine(2), "engine", 2, scenario, repeats),
+        Impl("numpy", "numpy, tuned (NumpyLifecycle)", NumpyLifecycle, "numpy", 1, scenario,
+             repeats),
+        Impl("plain", "numpy, plain masks (PlainNumpyLifecycle)", PlainNumpyLifecycle, "plain",
+             1, scenario, plain_repeats),
     ]
+    mesa_version = None
+    if mesa_repeats:
+        import mesa
+        from mesa_lifecycle import LifecycleModel
+
+        mesa_version = mesa.__version__
+        mesa_scenario = baseline_engine_dict(mesa_population, DAYS, campaigns=False)
+        impls += [
+            Impl("engine-mesa", f"crmsim engine, 1 thread, {mesa_population:,} people",
+                 engine(1), "engine", 1, mesa_scenario, mesa_repeats),
+            Impl("mesa", f"Mesa {mesa_version}, idiomatic (LifecycleModel, "
+                 f"agents.{'shuffle_do' if mesa_shuffle else 'do'}), {mesa_population:,} people",
+                 lambda sc, seed: LifecycleModel(sc, seed, shuffle=mesa_shuffle), "mesa", 1,
+                 mesa_scenario, mesa_repeats),
+        ]
     by_key = {impl.key: impl for impl in impls}
 
     quiet = None if quick else wait_for_quiet()
     started, load_before = now(), load_average()
     for seed in range(repeats):
         for impl in impls:
-            if impl.key == "plain" and seed >= plain_repeats:
+            if seed >= impl.repeats:
                 continue
-            run_once(impl, scenario, seed)
+            run_once(impl, seed, attempts=1 if quick else ATTEMPTS)
             advance = impl.advance_s[-1]
             print(f"  seed {seed} {impl.label}: advance {advance:.2f} s "
-                  f"({fmt_rate(customer_days / advance)} customer-days/s, "
+                  f"({fmt_rate(impl.population * DAYS / advance)} customer-days/s, "
                   f"other work {impl.foreign_share[-1]:.0%})", flush=True)
 
     # Determinism: the same seed gives the same KPIs at any thread count.
@@ -195,18 +252,27 @@ def measure(quick: bool, repeats: int, plain_repeats: int) -> dict:
                            zip(by_key["engine-1"].kpis, by_key["engine-2"].kpis))
     engine_kpis = by_key["engine-1"].kpis
     agreement = {key: compare(engine_kpis, by_key[key].kpis) for key in ("numpy", "plain")}
+    if "mesa" in by_key:
+        agreement["mesa"] = compare(by_key["engine-mesa"].kpis, by_key["mesa"].kpis)
     agree = all(row["ok"] for rows in agreement.values() for row in rows)
 
-    memory = {impl.probe: peak_memory(impl.probe, scenario)["bytes_per_agent"]
-              for impl in impls}
+    memory = {}
+    for impl in impls:
+        probe_scenario = impl.scenario
+        if impl.probe == "mesa":
+            probe_scenario = {**impl.scenario, "days": MESA_PROBE_DAYS}
+        if (impl.probe, impl.population) not in memory:
+            memory[impl.probe, impl.population] = peak_memory(
+                impl.probe, probe_scenario)["bytes_per_agent"]
     results = []
     for impl in impls:
-        rates = [customer_days / s for s in impl.advance_s]
+        rates = [impl.population * DAYS / s for s in impl.advance_s]
         results.append({"key": impl.key, "label": impl.label, "threads": impl.threads,
+                        "population": impl.population,
                         "runs": len(rates), "customer_days_per_s": spread(rates),
                         "advance_s": spread(impl.advance_s), "init_s": spread(impl.init_s),
                         "foreign_share": impl.foreign_share, "discarded": impl.discarded,
-                        "peak_rss_bytes_per_agent": memory[impl.probe]})
+                        "peak_rss_bytes_per_agent": memory[impl.probe, impl.population]})
     median = {r["key"]: r["customer_days_per_s"]["median"] for r in results}
     for r in results:
         r["vs_engine_1_thread"] = median[r["key"]] / median["engine-1"]
@@ -218,10 +284,19 @@ def measure(quick: bool, repeats: int, plain_repeats: int) -> dict:
         "load_average_after": load_average(), "foreign_share_before": quiet,
         "scenario": {"source": "scenarios/baseline.yaml", "campaigns": False,
                      "population": population, "days": DAYS, "seeds": list(range(repeats)),
-                     "plain_seeds": list(range(plain_repeats))},
+                     "plain_seeds": list(range(plain_repeats)),
+                     "mesa_population": mesa_population if mesa_repeats else None,
+                     "mesa_seeds": list(range(mesa_repeats)),
+                     "mesa_probe_days": MESA_PROBE_DAYS},
+        "mesa_version": mesa_version, "mesa_shuffle": mesa_shuffle,
         "implementations": results, "engine_thread_invariant": thread_invariant,
         "agreement": {"max_z": MAX_Z, "max_relative": MAX_RELATIVE, "ok": agree, **agreement},
     }
+
+
+def times(x: float) -> str:
+    """A ratio: two decimals when small, whole numbers when large."""
+    return f"{x:.2f}" if x < 10 else f"{x:,.0f}"
 
 
 def report(payload: dict, record: bool) -> None:
@@ -230,29 +305,43 @@ def report(payload: dict, record: bool) -> None:
     median = {r["key"]: r["customer_days_per_s"]["median"] for r in results}
     agreement = payload["agreement"]
     agree, thread_invariant = agreement["ok"], payload["engine_thread_invariant"]
+    sc = payload["scenario"]
+    has_mesa = "mesa" in agreement
     speed_header = ["implementation", "runs", "customer-days/s (median)", "range",
                     "engine 1 thread ÷ this", "engine 2 threads ÷ this", "peak RSS bytes/agent",
                     "other work (max)"]
     speed_rows = [[r["label"], r["runs"], fmt_rate(median[r["key"]]),
                    f"{fmt_rate(r['customer_days_per_s']['min'])} – "
                    f"{fmt_rate(r['customer_days_per_s']['max'])}",
-                   f"{1 / r['vs_engine_1_thread']:.2f}", f"{1 / r['vs_engine_2_threads']:.2f}",
+                   times(1 / r["vs_engine_1_thread"]), times(1 / r["vs_engine_2_threads"]),
                    f"{r['peak_rss_bytes_per_agent']:.0f}", f"{max(r['foreign_share']):.0%}"]
                   for r in results]
     agree_header = ["KPI (states at day 365; flows summed)", "engine", "numpy tuned", "diff",
-                    "z", "numpy plain", "diff", "z", "agree"]
+                    "z", "numpy plain", "diff", "z"]
+    peers = [agreement["numpy"], agreement["plain"]]
+    if has_mesa:
+        # Mesa ran a smaller market: its means are shown scaled up to the full
+        # population; diff and z compare it with the engine at its own population.
+        scale = sc["population"] / sc["mesa_population"]
+        agree_header += [f"Mesa (×{scale:g})", "diff", "z"]
+        peers.append(agreement["mesa"])
+    agree_header.append("agree")
     agree_rows = []
-    for fast, plain in zip(agreement["numpy"], agreement["plain"]):
-        agree_rows.append([fast["kpi"], f"{fast['engine']:,.0f}", f"{fast['peer']:,.0f}",
-                           f"{fast['relative']:+.2%}", f"{fast['z']:+.1f}",
-                           f"{plain['peer']:,.0f}", f"{plain['relative']:+.2%}",
-                           f"{plain['z']:+.1f}", "yes" if fast["ok"] and plain["ok"] else "NO"])
+    for rows in zip(*peers):
+        line = [rows[0]["kpi"], f"{rows[0]['engine']:,.0f}"]
+        for k, row in enumerate(rows):
+            shown = row["peer"] * (scale if k == 2 else 1)
+            line += [f"{shown:,.0f}", f"{row['relative']:+.2%}", f"{row['z']:+.1f}"]
+        agree_rows.append(line + ["yes" if all(row["ok"] for row in rows) else "NO"])
+    mesa_ratio = median["engine-2"] / median["mesa"] if has_mesa else None
     print()
     print(text_table(speed_header, speed_rows))
     print()
     print(text_table(agree_header, agree_rows))
     print(f"\nengine KPIs identical at 1 and 2 threads: {thread_invariant}")
     print(f"peers agree with the engine: {agree}")
+    if has_mesa:
+        print(f"engine (2 threads) ÷ Mesa: {mesa_ratio:,.0f}× (target ≥ {MESA_TARGET}×)")
     if not record:
         return
 
@@ -261,10 +350,29 @@ def report(payload: dict, record: bool) -> None:
     worst = max(max(r["foreign_share"]) for r in results)
     runs = (f"{len(sc['seeds'])} runs, the plain loop "
             f"{len(sc.get('plain_seeds', range(results[-1]['runs'])))}")
+    mesa_text = ""
+    if has_mesa:
+        runs += f", Mesa {len(sc['mesa_seeds'])}"
+        shuffled = payload.get("mesa_shuffle", False)
+        activation = "shuffle_do" if shuffled else "do"
+        activation_note = (" (random order, as most Mesa models step)" if shuffled else
+                           " (people do not interact within a day, so the order cannot matter;"
+                           " `shuffle_do` is about 3× slower here)")
+        mesa_seconds = sum(next(r for r in results if r["key"] == "mesa")["advance_s"]["values"])
+        mesa_text = f"""
+- Mesa: `bench/peers/mesa_lifecycle.py` — an idiomatic Mesa {payload['mesa_version']} model:
+  one `mesa.Agent` per person whose `step()` plays the day's rules, called through
+  `model.agents.{activation}("step")`{activation_note}; the model's stdlib `random` for the
+  daily draws; hazards cached
+  per state; a purchase count and spend drawn only for buyers. It runs
+  {sc['mesa_population']:,} people ({mesa_seconds:.0f} s of Mesa time over its runs); the engine
+  runs that market too, same seeds, 1 thread, for the agreement check. Its memory probe runs
+  {sc['mesa_probe_days']} days (the agents are the peak). **Engine at 2 threads ÷ Mesa:
+  {mesa_ratio:,.0f}×** (target ≥ {MESA_TARGET}×; throughput at the populations shown)."""
     criterion = (f"agree = |z| ≤ {agreement['max_z']:g} or "
                  f"|diff| ≤ {agreement['max_relative']:.0%}")
     update_results("bench_peers", f"""
-## Engine against numpy peers (`bench/bench_peers.py`)
+## Engine against numpy and Mesa peers (`bench/bench_peers.py`)
 
 - Command: `{payload['command']}` (also run by `make bench`)
 - Date: {payload['date']}; commit {m['commit']}; numpy {m['numpy']}, Python {m['python']}
@@ -279,7 +387,7 @@ def report(payload: dict, record: bool) -> None:
   loop over days. *Tuned*: two float32 uniforms per agent and day compared with cached
   per-agent probabilities, `np.flatnonzero` for the few agents with an event, timers in
   due-day buckets, thinning for Bass acquisition. *Plain*: boolean masks and hazards over the
-  whole population every day, a Poisson draw per agent.
+  whole population every day, a Poisson draw per agent.{mesa_text}
 
 {markdown_table(speed_header, speed_rows)}
 

@@ -117,24 +117,31 @@ def _busy_cpu_seconds() -> tuple[float, float]:
     return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
+def _own_cpu_seconds() -> float:
+    """CPU seconds of this process and of the children it has waited for."""
+    t = os.times()
+    return time.process_time() + t.children_user + t.children_system
+
+
 class CpuWatch:
     """CPU time that processes other than this one used while a measurement ran.
 
     Benchmarks on a shared machine are only as good as its quiet: `foreign_share`
     is the share of all cores busy with other work (or stolen by the hypervisor)
-    during the measurement, recorded next to each timing.
+    during the measurement, recorded next to each timing. A child process that
+    the measurement ran and waited for (a benchmark program) counts as its own.
     """
 
     def __enter__(self) -> CpuWatch:
         self._busy, self._steal = _busy_cpu_seconds()
-        self._own = time.process_time()
+        self._own = _own_cpu_seconds()
         self._wall = time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
         busy, steal = _busy_cpu_seconds()
         wall = time.perf_counter() - self._wall
-        own = time.process_time() - self._own
+        own = _own_cpu_seconds() - self._own
         foreign = max(0.0, busy - self._busy - own) + (steal - self._steal)
         self.wall_s = wall
         self.own_cpu_s = own
@@ -173,19 +180,20 @@ def allowed_foreign_share(threads: int) -> float:
     return MAX_FOREIGN_SHARE + max(0, cores - threads) / cores
 
 
-def measure_quietly(measure: Callable[[], tuple[object, CpuWatch]], threads: int
-                    ) -> tuple[object, CpuWatch, list[dict]]:
+def measure_quietly(measure: Callable[[], tuple[object, CpuWatch]], threads: int,
+                    attempts: int = ATTEMPTS) -> tuple[object, CpuWatch, list[dict]]:
     """Runs `measure` (using `threads` cores) until other work left it alone while timed.
 
     `measure` returns (anything, the CpuWatch of the timed part). Returns the
     kept attempt's result and watch, and the discarded attempts (wall seconds
-    and the share of the cores other work used), for the record.
+    and the share of the cores other work used), for the record. At most
+    `attempts` tries (a quick smoke run passes 1: it measures once, busy or not).
     """
     allowed = allowed_foreign_share(threads)
     discarded: list[dict] = []
-    for attempt in range(1, ATTEMPTS + 1):
+    for attempt in range(1, attempts + 1):
         result, watch = measure()
-        if watch.foreign_share <= allowed or attempt == ATTEMPTS:
+        if watch.foreign_share <= allowed or attempt == attempts:
             return result, watch, discarded
         discarded.append({"wall_s": watch.wall_s, "foreign_share": watch.foreign_share})
         print(f"    (other work used {watch.foreign_share:.0%} of the cores: measuring again)",

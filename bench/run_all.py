@@ -23,8 +23,11 @@ BENCH = Path(__file__).resolve().parent
 #: Arguments for a quick smoke run: 100k people or fewer repeats, RESULTS.md untouched.
 QUICK_ARGS = {
     "bench_campaigns.py": ["--population", "100000", "--repeats", "1", "--no-write"],
+    "bench_ceiling.py": ["--quick"],
     "bench_engine.py": ["--quick"],
     "bench_peers.py": ["--quick"],
+    "bench_scaling.py": ["--quick"],
+    "bench_startup.py": ["--quick"],
     "bench_sweep.py": ["--repeats", "1", "--no-write"],
 }
 
