@@ -12,6 +12,7 @@
 #include "crmsim/agents.hpp"
 #include "crmsim/errors.hpp"
 #include "crmsim/kpi.hpp"
+#include "crmsim/simulation.hpp"
 #include "crmsim/lifecycle.hpp"
 
 namespace crmsim {
@@ -93,7 +94,8 @@ MemoryEstimate estimate_memory(const ScenarioSpec& spec, std::int64_t chunk_size
   e.table_bytes = times(plus(times(static_cast<std::uint64_t>(e.days) + 1, row), buckets), bytes_of_int64);
 
   // Each chunk of agents keeps its own tallies (a row and the buckets).
-  const auto chunk = static_cast<std::uint64_t>(std::max<std::int64_t>(1, chunk_size));
+  const auto chunk = static_cast<std::uint64_t>(
+      chunk_size > 0 ? chunk_size : chunk_size_for(static_cast<std::int64_t>(agents)));
   const std::uint64_t chunks = (agents + chunk - 1) / chunk;
   e.working_bytes = times(plus(chunks, 1), times(plus(row, buckets), bytes_of_int64));
   // A campaign without a per-person trigger lists everyone it targets as a

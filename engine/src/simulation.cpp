@@ -131,9 +131,18 @@ int resolve_threads(int requested) {
 }
 
 std::size_t chunk_count(std::size_t agents, std::int64_t chunk_size) {
-  if (chunk_size < 1) throw UsageError("chunk_size must be >= 1, got " + std::to_string(chunk_size));
   const auto size = static_cast<std::size_t>(chunk_size);
   return (agents + size - 1) / size;
+}
+
+/// The options with the chunk size resolved for the scenario's population.
+RunOptions resolved(RunOptions options, const ScenarioSpec& spec) {
+  if (options.chunk_size < 0) {
+    throw UsageError("chunk_size must be >= 1 (or 0: chosen from the population), got " +
+                     std::to_string(options.chunk_size));
+  }
+  if (options.chunk_size == 0) options.chunk_size = chunk_size_for(market_total(spec));
+  return options;
 }
 
 int tier_count(const ScenarioSpec& spec) {
@@ -149,6 +158,13 @@ ScenarioSpec checked(ScenarioSpec spec, const RunOptions& options) {
 }
 
 }  // namespace
+
+std::int64_t chunk_size_for(std::int64_t agents) noexcept {
+  constexpr std::int64_t batch = 128, smallest = 1024, largest = 16384;
+  const std::int64_t per_chunk = (std::max<std::int64_t>(agents, 0) + 63) / 64;
+  const std::int64_t rounded = (per_chunk + batch - 1) / batch * batch;
+  return std::clamp(rounded, smallest, largest);
+}
 
 bool checks_by_default() noexcept {
 #ifdef CRMSIM_CHECKS
@@ -172,7 +188,7 @@ Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState st
 
 Simulation::Simulation(ScenarioSpec spec, RunOptions options, SimulationState* saved)
     : spec_(checked(std::move(spec), options)),
-      options_(options),
+      options_(resolved(options, spec_)),
       threads_(resolve_threads(options.threads)),
       rates_(derive_rates(spec_)),
       kpis_(spec_.days, static_cast<int>(spec_.segments.size()), kpi_count),

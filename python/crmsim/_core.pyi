@@ -39,11 +39,11 @@ def checks_by_default() -> bool:
 def machine_memory() -> int:
     """Memory this process may use, bytes: physical memory or cgroup limit; 0 if unknown."""
 
-def estimate_memory(scenario: dict, chunk_size: int = 16384) -> dict[str, int]:
+def estimate_memory(scenario: dict, chunk_size: int = 0) -> dict[str, int]:
     """Bytes a run needs, by part: agents, days, bytes_per_agent, agent_bytes, table_bytes,
     working_bytes, total_bytes. Allocates nothing."""
 
-def check_memory(scenario: dict, limit: int, machine: bool = True, chunk_size: int = 16384) -> None:
+def check_memory(scenario: dict, limit: int, machine: bool = True, chunk_size: int = 0) -> None:
     """MemoryLimitError with the estimate when the run needs more than `limit` bytes."""
 
 results_format_version: int
@@ -74,7 +74,7 @@ class Simulation:
         scenario: dict,
         seed: int = 0,
         threads: int = 0,
-        chunk_size: int = 16384,
+        chunk_size: int = 0,
         checkpoint: Checkpoint | None = None,
         checks: bool | None = None,
         memory_limit: int = 0,
@@ -82,7 +82,7 @@ class Simulation:
         """Builds day 0 from a scenario dict with every engine field present, or resumes
         from `checkpoint` (same scenario and seed; UsageError naming what differs).
 
-        seed: 0 to 2**64 - 1; threads: 0 = all cores; chunk_size: agents per work item.
+        seed: 0 to 2**64 - 1; threads: 0 = all cores; chunk_size: agents per work item (0: chosen from the population).
         checks: check the invariants every day (None: checks_by_default()).
         memory_limit: bytes; a larger estimate is refused (MemoryLimitError); 0 = this machine.
         """

@@ -406,7 +406,7 @@ void register_simulation(py::module_& m) {
         out["total_bytes"] = e.total();
         return out;
       },
-      py::arg("scenario"), py::arg("chunk_size") = 16384,
+      py::arg("scenario"), py::arg("chunk_size") = 0,
       "Bytes a run of the scenario dict needs, about, by part; allocates nothing.");
   m.def(
       "check_memory",
@@ -415,7 +415,7 @@ void register_simulation(py::module_& m) {
         validate(spec);
         check_memory(estimate_memory(spec, chunk_size), limit, machine);
       },
-      py::arg("scenario"), py::arg("limit"), py::arg("machine") = true, py::arg("chunk_size") = 16384,
+      py::arg("scenario"), py::arg("limit"), py::arg("machine") = true, py::arg("chunk_size") = 0,
       "MemoryLimitError with the estimate when the run needs more than `limit` bytes\n"
       "(0: this machine's memory); `machine`: the limit is the machine's memory.");
 
@@ -446,7 +446,7 @@ void register_simulation(py::module_& m) {
              return std::make_unique<Simulation>(std::move(spec), options);
            }),
            py::arg("scenario"), py::arg("seed") = 0, py::arg("threads") = 0,
-           py::arg("chunk_size") = 16384, py::arg("checkpoint") = py::none(),
+           py::arg("chunk_size") = 0, py::arg("checkpoint") = py::none(),
            py::arg("checks") = py::none(), py::arg("memory_limit") = 0,
            "Builds day 0 from a scenario dict (all fields present, engine units as in the schema),\n"
            "or resumes from a _core.Checkpoint of the same scenario and seed.\n"

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "crmsim/errors.hpp"
 #include "crmsim/simulation.hpp"
 #include "test_support.hpp"
 
@@ -95,4 +96,17 @@ TEST_CASE("the day's screen never changes results", "[determinism][screen]") {
     exact.run_to_end();
     CHECK(same(outcome(screened), outcome(exact)));
   }
+}
+
+TEST_CASE("the default chunk size comes from the population, not the threads", "[determinism]") {
+  // About 64 chunks of 1,024 to 16,384 people, a multiple of 128.
+  CHECK(crmsim::chunk_size_for(0) == 1024);
+  CHECK(crmsim::chunk_size_for(10'000) == 1024);
+  CHECK(crmsim::chunk_size_for(100'000) == 1664);
+  CHECK(crmsim::chunk_size_for(1'000'000) == 15744);
+  CHECK(crmsim::chunk_size_for(10'000'000) == 16384);
+  const auto reference = run(42, 2, 16384);
+  CHECK(same(reference, run(42, 1, 0)));
+  CHECK(same(reference, run(42, 2, 0)));
+  CHECK_THROWS_AS(run(42, 2, -5), crmsim::UsageError);
 }

@@ -29,8 +29,8 @@ struct MemoryEstimate {
 int contact_slots(const ScenarioSpec& spec) noexcept;
 
 /// What a run of `spec` (already validated) needs, with work split into
-/// chunks of `chunk_size` agents. Allocates nothing.
-MemoryEstimate estimate_memory(const ScenarioSpec& spec, std::int64_t chunk_size = 16384);
+/// chunks of `chunk_size` agents (0: chunk_size_for). Allocates nothing.
+MemoryEstimate estimate_memory(const ScenarioSpec& spec, std::int64_t chunk_size = 0);
 
 /// Memory this process may use, in bytes: the machine's physical memory, or
 /// its control group's limit (containers, batch schedulers) when lower;

@@ -36,11 +36,18 @@ struct SimulationTestAccess;  // tests only: reaches private state to corrupt it
 /// CRMSIM_CHECKS (1/on/true or 0/off/false) overrides the build's default.
 bool checks_by_default() noexcept;
 
+/// The chunk size a run of `agents` people uses by default: about 64
+/// chunks, so that small runs still give every thread work, of 1,024 to
+/// 16,384 people (a multiple of the lifecycle pass's batch of 128).
+std::int64_t chunk_size_for(std::int64_t agents) noexcept;
+
 /// How to run; none of it changes results except the seed.
 struct RunOptions {
   std::uint64_t seed = 0;            ///< root of every random draw
   int threads = 0;                   ///< worker threads; 0 = all cores
-  std::int64_t chunk_size = 16384;   ///< agents per parallel work item
+  /// Agents per parallel work item; 0 = chosen from the population
+  /// (chunk_size_for), never from the thread count.
+  std::int64_t chunk_size = 0;
   /// Check every invariant at the end of every day (see invariants.cpp);
   /// a violation throws InvariantError. Costs one extra pass over the agents a day.
   bool checks = checks_by_default();
