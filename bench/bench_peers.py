@@ -176,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mesa-repeats", type=int,
                         help="runs of the Mesa peer (default: as many as the others)")
     parser.add_argument("--mesa-in-order", action="store_true",
-                        help="Mesa agents step in a fixed order (agents.do) instead of Mesa's usual "
-                             "random order (shuffle_do): same KPIs, about 3x faster")
+                        help="Mesa agents step in a fixed order (agents.do) instead of "
+                             "Mesa's usual random order (shuffle_do): same KPIs, about 3x faster")
     parser.add_argument("--no-mesa", action="store_true", help="leave the Mesa peer out")
     parser.add_argument("--record-only", action="store_true",
                         help="measure nothing: rewrite the RESULTS.md section from "
