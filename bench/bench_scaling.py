@@ -231,8 +231,9 @@ Parallel efficiency = 2-thread throughput / (2 × 1-thread throughput); target �
 Peak memory per agent (target ≤ {BYTES_TARGET} bytes without a network): {memory_text};
 marginal between the two largest sizes **{marginal:.1f} bytes per agent** (agent columns:
 {points[-1]['engine_bytes_per_agent']}). Below 1,000,000 agents fixed costs (KPI tables, chunk
-tallies, thread stacks) dominate the per-agent figure. A population of one chunk (16,384
-agents by default) is one work item, so 10,000 agents cannot use a second thread.
+tallies, thread stacks) dominate the per-agent figure. Work is split into about 64 chunks of
+1,024 to 16,384 agents (10 chunks at 10,000 agents); at the smallest size a day is tens of
+microseconds of work, and the threads' daily meeting points weigh on the efficiency.
 """)
     print(f"updated bench/RESULTS.md; chart {CHART}")
 
