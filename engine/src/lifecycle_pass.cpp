@@ -283,10 +283,12 @@ void step_agent(const DayContext& ctx, AgentArrays& a, std::size_t i, std::uint3
 
 /// Flags the agents [first, first + n) for whom something may happen
 /// today: flagged[k] = 1 unless the day's screen shows that agent first + k
-/// has no event, no purchase and no timer running out, and carries no
-/// campaign effect or measurement. `words` holds the agents' event and buy
-/// words, interleaved. Branch-free, so that the compiler vectorises it.
-CRMSIM_TARGET_CLONES
+/// has no event, no purchase and no timer running out (lifecycle timers,
+/// and with `Campaigns` a campaign effect's end and a measurement window's
+/// close; without, anyone with an effect or a window is flagged). `words`
+/// holds the agents' event and buy words, interleaved. Branch-free, so that
+/// the compiler vectorises it.
+template <bool Campaigns>
 void screen_agents(const DayScreen& screen, const AgentArrays& a, std::size_t first, std::size_t n,
                    const std::uint32_t* __restrict words, std::uint8_t* __restrict flagged) {
   const std::uint8_t* __restrict segment = a.segment.data() + first;
@@ -297,22 +299,43 @@ void screen_agents(const DayScreen& screen, const AgentArrays& a, std::size_t fi
   const std::int32_t* __restrict acquired = a.acquired_day.data() + first;
   const std::uint8_t* __restrict effect = a.effect_campaign.data() + first;
   const std::uint8_t* __restrict assigned = a.assigned.data() + first;
+  const std::int32_t* __restrict effect_until = a.effect_until.data() + first;
+  const std::int32_t* __restrict assigned_day = a.assigned_day.data() + first;
   const float* __restrict event_fixed = screen.event_fixed.data();
   const float* __restrict event_per_hazard = screen.event_per_hazard.data();
   const float* __restrict buy_per_rate = screen.buy_per_rate.data();
   const std::int32_t* __restrict due_since = screen.due_since.data();
   const std::int32_t* __restrict due_acquired = screen.due_acquired.data();
+  const std::int32_t* __restrict effect_due = screen.effect_due.data();
+  const std::int32_t* __restrict close_due = screen.close_due.data();
   for (std::size_t k = 0; k < n; ++k) {
     const int idx = segment[k] * DayScreen::states + state[k];
     const float event_bound = event_fixed[idx] + hazard[k] * event_per_hazard[idx];
     const float buy_bound = rate[k] * buy_per_rate[idx] + 2.0f;
     const auto event_word = static_cast<float>(static_cast<std::int32_t>(words[2 * k] >> 8));
     const auto buy_word = static_cast<float>(static_cast<std::int32_t>(words[2 * k + 1] >> 8));
-    const int maybe = (event_word < event_bound) | (buy_word < buy_bound) | (since[k] <= due_since[idx]) |
-                      (acquired[k] <= due_acquired[idx]) |
-                      ((effect[k] | assigned[k]) != 0);
+    int maybe = (event_word < event_bound) | (buy_word < buy_bound) | (since[k] <= due_since[idx]) |
+                (acquired[k] <= due_acquired[idx]);
+    if constexpr (Campaigns) {
+      maybe |= (effect_until[k] < effect_due[effect[k]]) | (assigned_day[k] <= close_due[assigned[k]]);
+    } else {
+      maybe |= (effect[k] | assigned[k]) != 0;
+    }
     flagged[k] = static_cast<std::uint8_t>(maybe);
   }
+}
+
+CRMSIM_TARGET_CLONES
+void screen_lifecycle(const DayScreen& screen, const AgentArrays& a, std::size_t first, std::size_t n,
+                      const std::uint32_t* __restrict words, std::uint8_t* __restrict flagged) {
+  screen_agents<false>(screen, a, first, n, words, flagged);
+}
+
+CRMSIM_TARGET_CLONES
+void screen_with_campaigns(const DayScreen& screen, const AgentArrays& a, std::size_t first,
+                           std::size_t n, const std::uint32_t* __restrict words,
+                           std::uint8_t* __restrict flagged) {
+  screen_agents<true>(screen, a, first, n, words, flagged);
 }
 
 }  // namespace
@@ -325,11 +348,15 @@ DayScreen DayScreen::everyone(std::size_t segments) {
   screen.buy_per_rate.assign(entries, 0.0f);
   screen.due_since.assign(entries, std::numeric_limits<std::int32_t>::min());
   screen.due_acquired.assign(entries, std::numeric_limits<std::int32_t>::min());
+  screen.effect_due.assign(DayScreen::campaign_entries, std::numeric_limits<std::int32_t>::max());
+  screen.close_due.assign(DayScreen::campaign_entries, std::numeric_limits<std::int32_t>::max());
   return screen;
 }
 
 DayScreen make_day_screen(const std::vector<SegmentRates>& rates, const LifecycleParams& lifecycle,
-                          const std::vector<std::uint64_t>& acquisition_threshold, std::int32_t day) {
+                          const std::vector<CampaignPlan>& campaigns,
+                          const std::vector<std::uint64_t>& acquisition_threshold, std::int32_t day,
+                          std::int32_t horizon) {
   // Rounded up by far more than float rounding can take away, plus 2 units
   // for the word's lower 8 bits and the threshold's own rounding down.
   constexpr double unit = 0x1.0p24 * (1.0 + 0x1.0p-16);
@@ -358,6 +385,19 @@ DayScreen make_day_screen(const std::vector<SegmentRates>& rates, const Lifecycl
       screen.buy_per_rate[entry(s)] = static_cast<float>(unit);
     }
   }
+  // Campaign columns, by campaign index + 1 (0: none, never due). An effect
+  // that only lowers churn leaves the bounds above valid: it needs the exact
+  // rules only on the day after it ends (effect() clears it then). One
+  // that could raise churn needs them every day. A measurement window
+  // closes once it has run its days, and for everyone on the last day.
+  screen.campaigns = !campaigns.empty();
+  screen.effect_due[0] = std::numeric_limits<std::int32_t>::min();
+  screen.close_due[0] = std::numeric_limits<std::int32_t>::min();
+  for (const CampaignPlan& plan : campaigns) {
+    const std::size_t c = plan.index + 1;
+    screen.effect_due[c] = plan.churn_factor <= 1.0 ? day : std::numeric_limits<std::int32_t>::max();
+    screen.close_due[c] = day < horizon ? day + 1 - plan.measurement_days : std::numeric_limits<std::int32_t>::max();
+  }
   return screen;
 }
 
@@ -376,7 +416,18 @@ void lifecycle_pass(const DayContext& ctx, AgentArrays& a, std::size_t begin, st
     // Agent i's words are words[2 * (i - 2 * first_pair)] (event) and the one after (buy).
     const std::uint32_t* batch_words = &words[2 * (batch - 2 * first_pair)];
     const std::size_t n = last - batch;
-    screen_agents(*ctx.screen, a, batch, n, batch_words, flagged);
+    if (ctx.screen->campaigns) {
+      screen_with_campaigns(*ctx.screen, a, batch, n, batch_words, flagged);
+    } else {
+      screen_lifecycle(*ctx.screen, a, batch, n, batch_words, flagged);
+    }
+    // The screen did not read the columns a purchase or a move writes: ask
+    // for them all first, so that the few flagged people's cache misses
+    // overlap instead of coming one after another.
+    for_each_flagged(flagged, n, [&](std::size_t k) {
+      __builtin_prefetch(&a.revenue_cents[batch + k], 1);
+      __builtin_prefetch(&a.last_purchase_day[batch + k], 1);
+    });
     for_each_flagged(flagged, n, [&](std::size_t k) {
       step_agent(ctx, a, batch + k, batch_words[2 * k], batch_words[2 * k + 1], tally);
     });

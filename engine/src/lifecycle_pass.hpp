@@ -27,16 +27,26 @@ struct DayScreen {
   std::vector<float> buy_per_rate;      ///< purchase bound per unit of the person's purchase rate
   std::vector<std::int32_t> due_since;  ///< a timer has run out when state_since <= this
   std::vector<std::int32_t> due_acquired;  ///< a timer has run out when acquired_day <= this
+  /// By campaign index + 1 (0: none): the exact rules are needed when the
+  /// person's effect_until < effect_due[effect_campaign], or their
+  /// assigned_day <= close_due[assigned].
+  static constexpr std::size_t campaign_entries = 256;
+  std::vector<std::int32_t> effect_due;
+  std::vector<std::int32_t> close_due;
+  bool campaigns = false;  ///< the scenario has campaigns: check their timers
 
   /// A screen that flags everyone, for `segments` segments (the exact rules
   /// for every person: what the screen must never differ from).
   static DayScreen everyone(std::size_t segments);
 };
 
-/// Builds the screen of `day` for the lifecycle rules and today's
-/// acquisition thresholds (one per segment).
+/// Builds the screen of `day` (of a run ending on `horizon`) for the
+/// lifecycle rules, the scenario's campaigns and today's acquisition
+/// thresholds (one per segment).
 DayScreen make_day_screen(const std::vector<SegmentRates>& rates, const LifecycleParams& lifecycle,
-                          const std::vector<std::uint64_t>& acquisition_threshold, std::int32_t day);
+                          const std::vector<CampaignPlan>& campaigns,
+                          const std::vector<std::uint64_t>& acquisition_threshold, std::int32_t day,
+                          std::int32_t horizon);
 
 /// What every agent sees on one day: read-only, shared by all chunks.
 struct DayContext {

@@ -522,7 +522,8 @@ void Simulation::step() {
   ctx.tiers = &camp.tiers;
   ctx.events = events_->on ? &events_->sampler : nullptr;
   const detail::DayScreen screen =
-      options_.screen ? detail::make_day_screen(rates_, spec_.lifecycle, acquisition_threshold, today)
+      options_.screen ? detail::make_day_screen(rates_, spec_.lifecycle, camp.plans, acquisition_threshold,
+                                                today, horizon())
                       : detail::DayScreen::everyone(rates_.size());
   ctx.screen = &screen;
   parallel_->for_each_chunk(agents_.size(), chunk,

@@ -16,6 +16,8 @@ struct Outcome {
   std::vector<std::int64_t> revenue;
   std::vector<crmsim::State> states;
   std::vector<float> churn_hazard;
+  std::vector<std::uint8_t> flags, effect_campaign, assigned;
+  std::vector<std::int32_t> window_revenue_cents;
 };
 
 Outcome outcome(const crmsim::Simulation& sim) {
@@ -31,6 +33,10 @@ Outcome outcome(const crmsim::Simulation& sim) {
   o.revenue = sim.agents().revenue_cents;
   o.states = sim.agents().state;
   o.churn_hazard = sim.agents().churn_hazard;
+  o.flags = sim.agents().flags;
+  o.effect_campaign = sim.agents().effect_campaign;
+  o.assigned = sim.agents().assigned;
+  o.window_revenue_cents = sim.agents().window_revenue_cents;
   return o;
 }
 
@@ -42,7 +48,9 @@ Outcome run(std::uint64_t seed, int threads, std::int64_t chunk_size) {
 }
 
 bool same(const Outcome& a, const Outcome& b) {
-  return a.kpis == b.kpis && a.revenue == b.revenue && a.states == b.states &&
+  return a.kpis == b.kpis && a.revenue == b.revenue && a.states == b.states && a.flags == b.flags &&
+         a.effect_campaign == b.effect_campaign && a.assigned == b.assigned &&
+         a.window_revenue_cents == b.window_revenue_cents &&
          std::memcmp(a.churn_hazard.data(), b.churn_hazard.data(),
                      a.churn_hazard.size() * sizeof(float)) == 0;
 }
