@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "crmsim/rng.hpp"
@@ -256,35 +257,52 @@ class CampaignDay {
     // Total order: score (high first), then the hash, then the agent id.
     // Only needed when a limit can cut the list; otherwise everybody is
     // contacted and agent order (the order targeting produced) will do.
-    if (!fits_all(static_cast<std::int64_t>(candidates.size()))) {
-      std::sort(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
-        if (x.score != y.score) return x.score > y.score;
-        if (x.hash != y.hash) return x.hash < y.hash;
-        return x.agent < y.agent;
-      });
-    }
-    for (const Candidate& cand : candidates) {
-      const std::size_t i = cand.agent;
-      // The contact policy filters controls exactly as it filters the
-      // treated, so that both groups stay comparable.
-      if (policy_.max_contacts > 0 &&
-          recent_contacts(a_, i, ctx_.day, policy_.window_days) >= policy_.max_contacts) {
-        continue;
+    // And only as far as the limits reach: once they are, the rest is only
+    // counted, in any order. So the list is ranked a head at a time (about
+    // twice what the limits allow), never more than needed.
+    const auto first = [](const Candidate& x, const Candidate& y) {
+      if (x.score != y.score) return x.score > y.score;
+      if (x.hash != y.hash) return x.hash < y.hash;
+      return x.agent < y.agent;
+    };
+    const std::size_t n = candidates.size();
+    std::size_t ranked = fits_all(static_cast<std::int64_t>(n)) ? n : 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (k == ranked && !exhausted_) {
+        const std::size_t head = std::min(n, k + std::max<std::size_t>(k, 2 * room() + 1024));
+        const auto from = candidates.begin() + static_cast<std::ptrdiff_t>(k);
+        const auto to = candidates.begin() + static_cast<std::ptrdiff_t>(head);
+        std::nth_element(from, to, candidates.end(), first);
+        std::sort(from, to, first);
+        ranked = head;
       }
-      if (cand.holdout) {
-        // Controls are followed only up to the point where treatment stopped,
-        // so that both groups are cut by the same ranking.
-        if (!exhausted_) assign(i, true);
-        continue;
-      }
-      ++t_.campaigns.at(static_cast<int>(plan_.index), CampaignKpi::selected);
-      if (exhausted_ || !within_limits()) {
-        exhausted_ = true;
-        continue;
-      }
-      contact(i);
+      visit(candidates[k]);
     }
   }
+
+  /// Selects, contacts or (for controls) assigns one candidate.
+  void visit(const Candidate& cand) {
+    const std::size_t i = cand.agent;
+    // The contact policy filters controls exactly as it filters the
+    // treated, so that both groups stay comparable.
+    if (policy_.max_contacts > 0 &&
+        recent_contacts(a_, i, ctx_.day, policy_.window_days) >= policy_.max_contacts) {
+      return;
+    }
+    if (cand.holdout) {
+      // Controls are followed only up to the point where treatment stopped,
+      // so that both groups are cut by the same ranking.
+      if (!exhausted_) assign(i, true);
+      return;
+    }
+    ++t_.campaigns.at(static_cast<int>(plan_.index), CampaignKpi::selected);
+    if (exhausted_ || !within_limits()) {
+      exhausted_ = true;
+      return;
+    }
+    contact(i);
+  }
+
 
  private:
   /// True when no limit could stop `n` contacts today.
@@ -300,6 +318,21 @@ class CampaignDay {
       if (state_.spent_micros + worst > plan_.budget_micros) return false;
     }
     return true;
+  }
+
+  /// About how many more people the limits let this campaign contact today.
+  std::size_t room() const {
+    std::int64_t left = std::numeric_limits<std::int64_t>::max();
+    if (plan_.max_contacts_per_day >= 0) left = std::min(left, plan_.max_contacts_per_day - contacted_);
+    if (channel_.capacity_per_day >= 0) {
+      left = std::min(left, channel_.capacity_per_day -
+                                channel_used_[static_cast<std::size_t>(plan_.channel)]);
+    }
+    const std::int64_t per_contact = plan_.cost_per_contact_micros + plan_.incentive_micros;
+    if (plan_.budget_micros >= 0 && per_contact > 0) {
+      left = std::min(left, (plan_.budget_micros - state_.spent_micros) / per_contact + 1);
+    }
+    return static_cast<std::size_t>(std::clamp<std::int64_t>(left, 0, std::int64_t{1} << 40));
   }
 
   bool within_limits() const {
