@@ -133,7 +133,7 @@ CheckpointData read_checkpoint(const std::string& path) {
   out.git_commit = h5::read_string_attribute(ctx, root, "git_commit");
   out.created = h5::read_string_attribute(ctx, root, "created");
   out.scenario_name = h5::read_string_attribute(ctx, root, "scenario_name");
-  out.scenario_yaml = h5::read_string_attribute(ctx, root, "scenario_yaml");
+  out.scenario_yaml = layout::read_scenario_yaml(ctx, root);
   out.days = static_cast<int>(h5::read_int_attribute(ctx, root, "days"));
   out.threads = static_cast<int>(h5::read_int_attribute(ctx, root, "threads"));
   out.attributes = h5::read_text_attributes(ctx, root);

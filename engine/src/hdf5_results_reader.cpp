@@ -93,7 +93,7 @@ ResultsData read_results(const std::string& path) {
   out.git_commit = h5::read_string_attribute(ctx, root, "git_commit");
   out.start_time = h5::read_string_attribute(ctx, root, "start_time");
   out.scenario_name = h5::read_string_attribute(ctx, root, "scenario_name");
-  out.scenario_yaml = h5::read_string_attribute(ctx, root, "scenario_yaml");
+  out.scenario_yaml = layout::read_scenario_yaml(ctx, root);
   out.seed = h5::read_uint_attribute(ctx, root, "seed");
   out.days = static_cast<int>(h5::read_int_attribute(ctx, root, "days"));
   out.threads = static_cast<int>(h5::read_int_attribute(ctx, root, "threads"));

@@ -19,6 +19,9 @@ using detail::require_non_negative;
 using detail::require_positive;
 using detail::require_range;
 
+/// The smallest Gamma shape of purchase rates and spend (as in the schema).
+constexpr double min_gamma_shape = 0.001;
+
 void validate_marketing(const ScenarioSpec& spec) {
   const std::size_t segments = spec.segments.size();
   for (std::size_t i = 0; i < spec.propositions.size(); ++i) {
@@ -186,9 +189,14 @@ void validate(const ScenarioSpec& spec) {
     require_range(s.churn.developed_multiplier, 0.0, 1000.0, at + "churn.developed_multiplier");
     require_range(s.churn.at_risk_multiplier, 0.0, 1000.0, at + "churn.at_risk_multiplier");
     require_range(s.purchases.per_year, 0.0, 3650.0, at + "purchases.per_year");
-    require_positive(s.purchases.rate_shape, at + "purchases.rate_shape");
+    // Gamma shapes below 0.001 give nearly everybody 0 and a few people an
+    // astronomical rate or spend; a subnormal one made the scale mean / shape
+    // infinite and every draw NaN (found by fuzzing the scenario loader).
+    require(std::isfinite(s.purchases.rate_shape) && s.purchases.rate_shape >= min_gamma_shape,
+            at + "purchases.rate_shape", "a finite number >= 0.001", s.purchases.rate_shape);
     require_range(s.purchases.spend_mean, 0.0, 1e6, at + "purchases.spend_mean");
-    require_positive(s.purchases.spend_shape, at + "purchases.spend_shape");
+    require(std::isfinite(s.purchases.spend_shape) && s.purchases.spend_shape >= min_gamma_shape,
+            at + "purchases.spend_shape", "a finite number >= 0.001", s.purchases.spend_shape);
     require_range(s.development.per_year, 0.0, 365.0, at + "development.per_year");
     require_range(s.development.spend_multiplier, 0.0, 100.0, at + "development.spend_multiplier");
     require_range(s.problems.per_year, 0.0, 365.0, at + "problems.per_year");

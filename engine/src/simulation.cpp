@@ -561,7 +561,8 @@ void Simulation::step_model() {
   auto& camp = *campaigns_;
   for (auto& tally : camp.chunks) tally.clear();
   auto& plan = model_->plan;
-  if (detail::model_day_idle(plan, today)) {
+  const bool idle = detail::model_day_idle(plan, today);
+  if (idle) {
     detail::carry_state_counts(kpis_, tier_kpis_, day_, camp.chunks.front());
   } else {
     plan.events = events_->on ? &events_->sampler : nullptr;
@@ -578,6 +579,11 @@ void Simulation::step_model() {
   }
   reduce_chunks(today);
   day_ = today;
+  // Checked like a lifecycle day (until now model runs were checked only at
+  // the start, so an overflowing spend went unseen), except on idle sBG
+  // days: they change no agent and copy yesterday's counts, and checking
+  // all of them would make a 12-year contract run 20 times slower.
+  if (options_.checks && !idle) run_checks(true);
 }
 
 void Simulation::reduce_chunks(int day) {

@@ -70,10 +70,20 @@ def load(path: str | os.PathLike[str]) -> Result:
     except ScenarioError as e:
         raise ResultsFileError(f"{source}: its scenario cannot be used by this crmsim: {e}",
                                source) from None
-    if scenario.segments != list(data.segment_names) or scenario.population != data.n_agents:
-        raise ResultsFileError(f"{source}: its scenario does not match its tables (segments or "
-                               "population differ); the file was changed after it was written",
-                               source)
+    # The tables are labelled from the scenario, so every list of names must
+    # match. (Found by fuzzing: a zero byte in the stored scenario text cut
+    # it after the first campaign, and Result.campaigns failed in pandas.)
+    differ = [what for what, mine, theirs in (
+        ("segments", scenario.segments, data.segment_names),
+        ("campaigns", scenario.campaigns, data.campaign_names),
+        ("channels", scenario.channels, data.channel_names),
+        ("value tiers", scenario.value_tiers, data.tier_names)) if mine != list(theirs)]
+    if scenario.population != data.n_agents:
+        differ.append("population")
+    if differ:
+        raise ResultsFileError(f"{source}: its scenario does not match its tables "
+                               f"({', '.join(differ)} differ); the file was changed after it "
+                               "was written", source)
     result = Result(data, scenario, elapsed_seconds=data.elapsed_seconds)
     result._results_path = source
     return result

@@ -123,7 +123,9 @@ _OUTRO = """\
   overrides and label reports).
 - `segments`: market sizes must add up to at most 4,294,967,295 people
   (the engine numbers people with 32-bit counters).
-- `start_date` must be a real calendar date (not 2027-02-30).
+- `start_date` must be a real calendar date (not 2027-02-30) between
+  1700-01-01 and 2100-12-31 (result tables date their rows with pandas
+  timestamps, which end in 2262).
 - Names must be unique within `propositions`, `channels`, `campaigns` and
   `value_tiers`, and every name a field refers to must exist: a campaign's
   `channel` and `proposition`, a segment's `proposition`, the segments and

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import marketing, models
 from ._messages import Path, format_path, path_sort_key, schema_error_messages, show
-from .schema import load_schema
+from .schema import load_schema, whole_numbers
 
 __all__ = ["problems", "MAX_TOTAL_MARKET", "STATE_FIELDS"]
 
@@ -25,6 +25,13 @@ MAX_TOTAL_MARKET = 4_294_967_295
 STATE_FIELDS = ("lead", "new", "active", "developed", "at_risk", "lapsed")
 
 _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The start dates a run may have. Result tables date their rows with
+#: pandas' nanosecond timestamps, which hold 1677-09-22 to 2262-04-11; from
+#: these, a run of the longest horizon (crmsim.run.MAX_DAYS, 100 years) stays
+#: inside them. (Found by fuzzing: start_date 0001-01-01 loaded and ran, then
+#: Result.kpis raised pandas' OutOfBoundsDatetime.)
+EARLIEST_START = datetime.date(1700, 1, 1)
+LATEST_START = datetime.date(2100, 12, 31)
 #: Control characters other than tab and line breaks: text with them can
 #: move the cursor or retitle the terminal that prints a summary.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -46,12 +53,20 @@ def problems(data: Any) -> list[str]:
     """All problems of raw scenario data, as ``"path: message"`` strings sorted by field path.
 
     ``data`` is what the YAML file holds (or the dict a caller passes); an
-    empty list means the scenario is valid.
+    empty list means the scenario is valid. When it passes the schema, its
+    whole-number floats where the schema wants integers (``180.0``) become
+    ints, in place, before the checks across fields.
     """
     found: dict[Path, list[str]] = {}
     for error in _schema_validator().iter_errors(data):
         for path, message in schema_error_messages(error):
             found.setdefault(path, []).append(message)
+    if not found:
+        # The checks across fields compare counts only when they are ints:
+        # `winback_window_days: 0.0` skipped the trigger check, then became
+        # 0 and was refused when the loaded scenario was rescaled (found by
+        # fuzzing). The same value must get the same answer every time.
+        whole_numbers(data)
     for path, message in _semantic_problems(data, schema_paths=set(found)):
         found.setdefault(path, []).append(message)
     out = []
@@ -101,9 +116,13 @@ def _start_date_problems(value: Any) -> Iterator[tuple[Path, str]]:
     # The schema checks the shape YYYY-MM-DD; only the calendar can say 2027-02-30 is wrong.
     if isinstance(value, str) and _DATE_SHAPE.fullmatch(value):
         try:
-            datetime.date.fromisoformat(value)
+            date = datetime.date.fromisoformat(value)
         except ValueError:
             yield ("start_date",), f"must be a calendar date (YYYY-MM-DD), got {show(value)}"
+            return
+        if not EARLIEST_START <= date <= LATEST_START:
+            yield ("start_date",), (f"must be between {EARLIEST_START} and {LATEST_START}, "
+                                    f"got {show(value)}")
 
 
 def _is_count(x: Any) -> bool:

@@ -92,6 +92,20 @@ TEST_CASE("a damaged global heap is refused before libhdf5 reads it", "[hdf5][he
     test::write_bytes(path, bytes);
     CHECK_THROWS_WITH(crmsim::read_results(path), Contains("runs past the end of its collection"));
   }
+  SECTION("a collection size near 2^64: libhdf5's end-of-file check wraps around") {
+    // Found by the HDF5 fuzz session under ASan (seed 12): a size of
+    // 2^64 - 1 passed libhdf5's `address + size > end of file` check and
+    // it asked for a 16 EB buffer (ASan stops; a plain build fails the
+    // allocation and the read).
+    put_u64(bytes, heap + 8, ~std::uint64_t{0});
+    test::write_bytes(path, bytes);
+    CHECK_THROWS_WITH(crmsim::read_results(path),
+                      Contains("global heap collection at byte " + std::to_string(heap)) &&
+                          Contains("claims 18446744073709551615 bytes, more than the whole file"));
+    put_u64(bytes, heap + 8, ~std::uint64_t{0} - heap);  // address + size is HDF5's "undefined"
+    test::write_bytes(path, bytes);
+    CHECK_THROWS_WITH(crmsim::read_results(path), Contains("more than the whole file"));
+  }
   SECTION("the same for checkpoints and snapshots: every reader opens files the same way") {
     put_u64(bytes, free_space + 8, 0);
     test::write_bytes(path, bytes);
@@ -137,4 +151,33 @@ TEST_CASE("a string longer than the whole file is refused before libhdf5 allocat
   CHECK_THROWS_WITH(crmsim::read_results(path),
                     Contains("variable-length string 0 of the dataset at byte " + std::to_string(at)) &&
                         Contains("claims 4042322160 bytes, more than the whole file"));
+}
+
+TEST_CASE("damaged scenario text is refused: its digest sits in a checksummed header", "[hdf5][heap]") {
+  // Found by fuzzing crmsim.resume: a flipped bit turned "days: 30" of the
+  // stored scenario into "days: 20", and the run resumed for 20 days. The
+  // text lives in a global heap, which has no checksum.
+  test::ScratchFolder dir;
+  const std::string path = results_file(dir);
+  std::string bytes = test::read_bytes(path);
+  const std::size_t at = bytes.find("heap test marker");
+  REQUIRE(at != std::string::npos);
+  SECTION("a changed character") {
+    bytes[at] = 'H';
+    test::write_bytes(path, bytes);
+    CHECK_THROWS_WITH(crmsim::read_results(path),
+                      Contains("scenario text (attribute 'scenario_yaml') does not match the digest"));
+  }
+  SECTION("a zero byte that cuts the text short") {
+    bytes[at + 4] = '\0';
+    test::write_bytes(path, bytes);
+    CHECK_THROWS_WITH(crmsim::read_results(path), Contains("does not match the digest"));
+  }
+  SECTION("a file written before the digest existed is read as before") {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    CHECK(H5Adelete(file, "scenario_yaml_fnv1a64") >= 0);
+    H5Fclose(file);
+    CHECK(crmsim::read_results(path).scenario_yaml == "name: heap test marker\n");
+  }
 }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <string>
@@ -220,6 +221,37 @@ TEST_CASE("with checks on, advance() stops on the first day an invariant breaks"
   } else {
     CHECK_NOTHROW(sim.advance(5));
     CHECK_THROWS_AS(sim.check_invariants(), InvariantError);
+  }
+}
+
+TEST_CASE("btyd and sbg runs are checked every day that changes an agent", "[invariants][models]") {
+  // Until this test, model runs were checked only when they started: an
+  // overflowing Gamma-Gamma spend (found by probing extreme parameters)
+  // left negative revenue that no check saw.
+  crmsim::ScenarioSpec spec;
+  spec.name = "model checks";
+  spec.days = 60;
+  crmsim::SegmentSpec s;
+  s.name = "shop";
+  s.market_size = 2000;
+  s.initial.active = 2000;
+  SECTION("btyd: every day") {
+    spec.model = {crmsim::ModelKind::btyd, 7};
+    s.btyd = {0.9, 3.0, 0.8, 2.4, 1.0, false, {}};
+    spec.segments = {s};
+    Simulation sim(spec, {.seed = 4, .threads = 2, .checks = true});
+    sim.advance(10);
+    Access::agents(sim).revenue_cents[0] = -(std::int64_t{1} << 40);
+    CHECK_THROWS_WITH(sim.advance(5), Contains("at the end of day 11") && Contains("revenue is negative"));
+  }
+  SECTION("sbg: the days on which contracts renew (the others change nobody)") {
+    spec.model = {crmsim::ModelKind::sbg, 30};
+    s.sbg = {0.704, 1.182, 0.0, 1.0, 12.5};
+    spec.segments = {s};
+    Simulation sim(spec, {.seed = 4, .threads = 2, .checks = true});
+    sim.advance(10);
+    Access::agents(sim).revenue_cents[0] = -(std::int64_t{1} << 40);
+    CHECK_THROWS_WITH(sim.advance(30), Contains("at the end of day 30") && Contains("revenue is negative"));
   }
 }
 

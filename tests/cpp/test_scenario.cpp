@@ -64,6 +64,14 @@ TEST_CASE("bad values are rejected with their field path", "[scenario]") {
     spec.lifecycle.enquiry_window_days = 0;
     CHECK(rejection(spec) == "lifecycle.enquiry_window_days: must be between 1 and 3650, got 0");
   }
+  SECTION("a Gamma shape too small to scale (found by fuzzing: subnormal shapes made every draw NaN)") {
+    spec.segments[0].purchases.rate_shape = 2.2250738585e-313;
+    CHECK_THAT(rejection(spec),
+               Catch::Matchers::StartsWith("segments[0].purchases.rate_shape: must be a finite number >= 0.001, got 2.225"));
+    spec.segments[0].purchases.rate_shape = 0.001;
+    spec.segments[1].purchases.spend_shape = 0.0009;
+    CHECK(rejection(spec) == "segments[1].purchases.spend_shape: must be a finite number >= 0.001, got 0.00089999999999999998");
+  }
   SECTION("a market too large for 32-bit agent ids") {
     spec.segments[0].market_size = std::int64_t{1} << 32;
     CHECK(rejection(spec) == "segments: must be a total market_size of at most 4294967295, got 4294984299");

@@ -95,3 +95,17 @@ def test_the_cli_refuses_with_exit_code_2(tmp_path):
     assert "this machine has 24 GB" in done.stderr
     assert "Traceback" not in done.stderr
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("start", ["1700-01-01", "2100-12-31"])
+def test_the_calendar_of_the_longest_run_fits_the_result_tables(small_dict, start):
+    # Found by fuzzing: a run from year 1 loaded and ran, then Result.kpis
+    # raised pandas' OutOfBoundsDatetime. Start dates are now bounded so
+    # that the longest horizon from either end still has dated rows.
+    from crmsim.run import MAX_DAYS
+
+    small_dict["start_date"] = start
+    res = crmsim.run(crmsim.Scenario.from_dict(small_dict), seed=1, days=MAX_DAYS, population=20)
+    dates = res.kpis["date"]
+    assert len(dates) == MAX_DAYS + 1
+    assert str(dates.iloc[0].date()) == start

@@ -208,6 +208,42 @@ def test_bad_files_give_clear_errors_and_hdf5_prints_nothing(small_run, tmp_path
     assert err == "" and out == ""  # HDF5's own error stack is silenced
 
 
+def test_a_scenario_text_cut_short_is_refused(written, tmp_path):
+    # Found by fuzzing crmsim.load: a zero byte in the stored scenario text
+    # ends it there (HDF5 strings are C strings); what was left still loaded
+    # as a scenario with fewer campaigns, and Result.campaigns failed in pandas.
+    # The engine now checks the text against a digest kept in a checksummed
+    # header.
+    _, out = written
+    data = out.read_bytes()
+    second = crmsim.load(out).scenario.campaigns[1]
+    at = data.find(f"- name: {second}\n".encode())
+    assert at > 0
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(data[:at] + b"\0" + data[at + 1:])
+    assert "its scenario text (attribute 'scenario_yaml') does not match the digest" in \
+        load_error(cut)
+
+
+@needs_h5py
+def test_without_a_digest_the_scenario_must_still_match_the_tables(written, tmp_path):
+    # Files written before the digest existed: the names of every table are
+    # compared with the scenario's.
+    _, out = written
+    data = out.read_bytes()
+    second = crmsim.load(out).scenario.campaigns[1]
+    at = data.find(f"- name: {second}\n".encode())
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(data[:at] + b"\0" + data[at + 1:])
+    in_fresh_python("""
+        import sys, h5py
+        with h5py.File(sys.argv[1], "r+") as f:
+            del f.attrs["scenario_yaml_fnv1a64"]
+        print("{}")
+    """, cut)
+    assert "its scenario does not match its tables (campaigns" in load_error(cut)
+
+
 def test_a_checkpoint_is_not_a_results_file(tmp_path):
     crmsim.run(BASELINE, seed=1, days=20, population=2000, out=tmp_path / "r.h5",
                checkpoint_every=10)

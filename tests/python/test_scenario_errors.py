@@ -82,6 +82,11 @@ CASES = [
      [f"{F}: segments: must list at least 1 item, got an empty list"]),
     ("bad_start_date_calendar", [("start_date: 2027-01-01", "start_date: 2027-02-30")],
      [f"{F}: start_date: must be a calendar date (YYYY-MM-DD), got '2027-02-30'"]),
+    # Found by fuzzing: a run from year 1 ran, then its tables could not be dated.
+    ("start_date_too_early", [("start_date: 2027-01-01", "start_date: 0001-01-01")],
+     [f"{F}: start_date: must be between 1700-01-01 and 2100-12-31, got '0001-01-01'"]),
+    ("start_date_too_late", [("start_date: 2027-01-01", "start_date: 9999-12-31")],
+     [f"{F}: start_date: must be between 1700-01-01 and 2100-12-31, got '9999-12-31'"]),
     ("bad_start_date_text", [("start_date: 2027-01-01", "start_date: next monday")],
      [f"{F}: start_date: must be a date in the form YYYY-MM-DD, got 'next monday'"]),
     ("bad_currency", [("days: 30\n", "days: 30\ncurrency: euro\n")],
@@ -91,11 +96,17 @@ CASES = [
      [f"{F}: segments[1].purchases.spend_mean: must be a finite number, got nan"]),
     ("infinite_without_maximum", [("spend_mean: 10.0", "spend_mean: 10.0, rate_shape: .inf")],
      [f"{F}: segments[1].purchases.rate_shape: must be a finite number, got inf"]),
+    # Found by fuzzing: a subnormal shape made every purchase rate (or spend) NaN.
+    ("tiny_rate_shape", [("spend_mean: 10.0", "spend_mean: 10.0, rate_shape: 2.2250738585e-313")],
+     [f"{F}: segments[1].purchases.rate_shape: must be at least 0.001, got 2.2250738585e-313"]),
+    ("tiny_spend_shape", [("spend_mean: 10.0", "spend_mean: 10.0, spend_shape: 0.0009")],
+     [f"{F}: segments[1].purchases.spend_shape: must be at least 0.001, got 0.0009"]),
     ("infinite_with_maximum", [("spend_mean: 10.0", "spend_mean: .inf")],
      [f"{F}: segments[1].purchases.spend_mean: must be between 0 and 1000000, got inf"]),
     ("exclusive_minimum", [("purchases: {per_year: 12, spend_mean: 10.0}",
-                            "purchases: {per_year: 12, spend_mean: 10.0, rate_shape: 0}")],
-     [f"{F}: segments[1].purchases.rate_shape: must be greater than 0, got 0"]),
+                            "purchases: {per_year: 12, spend_mean: 10.0}\n"
+                            "    problems: {recovery_days_mean: 0}")],
+     [f"{F}: segments[1].problems.recovery_days_mean: must be greater than 0, got 0"]),
     ("several_errors_sorted_by_path",
      [("days: 30", "days: 0"), ("annual_rate: 0.2", "annual_rate: -0.1"),
       ("imitation_per_year: 0.3", "imitation_per_year: 60"), ("name: old", "name: young"),
@@ -230,3 +241,17 @@ def test_scenario_error_pickles_with_its_messages():
     error = ScenarioError(["a.yaml: days: x", "a.yaml: name: y"])
     copy = pickle.loads(pickle.dumps(error))
     assert copy.errors == error.errors and str(copy) == str(error)
+
+
+@pytest.mark.parametrize("window", [0, 0.0])
+def test_a_count_written_as_a_float_gets_the_checks_across_fields(window):
+    # Found by fuzzing: winback_window_days 0.0 skipped the trigger check
+    # (it compared ints only), loaded, became 0, and was refused when the
+    # scenario was rescaled for a run.
+    from conftest import BASELINE
+
+    d = crmsim.Scenario.load(BASELINE).to_dict()
+    d["lifecycle"]["winback_window_days"] = window
+    with pytest.raises(ScenarioError, match=r"campaigns\[2\]\.trigger\.lapsed_for_days: must be "
+                                            r"at most lifecycle\.winback_window_days \(0\)"):
+        crmsim.Scenario.from_dict(d)
