@@ -16,27 +16,6 @@ namespace {
 
 constexpr std::uint8_t bit(State s) { return static_cast<std::uint8_t>(1u << static_cast<int>(s)); }
 
-/// Who a campaign type reaches when the scenario does not say.
-std::uint8_t default_states(CampaignType type) {
-  switch (type) {
-    case CampaignType::acquisition:
-    case CampaignType::brand:
-      return bit(State::prospect);
-    case CampaignType::welcome:
-      return bit(State::new_customer);
-    case CampaignType::cross_sell:
-      return static_cast<std::uint8_t>(bit(State::active) | bit(State::developed));
-    case CampaignType::retention:
-      return static_cast<std::uint8_t>(bit(State::active) | bit(State::developed) |
-                                       bit(State::at_risk));
-    case CampaignType::service_recovery:
-      return bit(State::at_risk);
-    case CampaignType::win_back:
-      return bit(State::lapsed);
-  }
-  return 0;
-}
-
 std::vector<std::uint8_t> membership(const std::vector<std::uint8_t>& listed, std::size_t n) {
   std::vector<std::uint8_t> ok(n, listed.empty() ? 1 : 0);
   for (auto k : listed) {
@@ -89,6 +68,26 @@ bool trigger_fires(const TriggerSpec& t, const AgentArrays& a, std::size_t i, in
 
 }  // namespace
 
+std::uint8_t default_target_states(CampaignType type) noexcept {
+  switch (type) {
+    case CampaignType::acquisition:
+    case CampaignType::brand:
+      return bit(State::prospect);
+    case CampaignType::welcome:
+      return bit(State::new_customer);
+    case CampaignType::cross_sell:
+      return static_cast<std::uint8_t>(bit(State::active) | bit(State::developed));
+    case CampaignType::retention:
+      return static_cast<std::uint8_t>(bit(State::active) | bit(State::developed) |
+                                       bit(State::at_risk));
+    case CampaignType::service_recovery:
+      return bit(State::at_risk);
+    case CampaignType::win_back:
+      return bit(State::lapsed);
+  }
+  return 0;
+}
+
 std::vector<CampaignPlan> plan_campaigns(const ScenarioSpec& spec,
                                          const std::vector<SegmentRates>& rates) {
   const std::size_t segments = spec.segments.size();
@@ -101,7 +100,7 @@ std::vector<CampaignPlan> plan_campaigns(const ScenarioSpec& spec,
     p.index = static_cast<std::uint32_t>(c);
     p.type = cs.type;
     p.channel = cs.channel;
-    p.state_mask = cs.targeting.states != 0 ? cs.targeting.states : default_states(cs.type);
+    p.state_mask = cs.targeting.states != 0 ? cs.targeting.states : default_target_states(cs.type);
     p.segment_ok = membership(cs.targeting.segments, segments);
     p.tier_ok = membership(cs.targeting.value_tiers, tiers);
     p.min_score = cs.targeting.min_score;

@@ -58,6 +58,10 @@ struct CampaignPlan {
   }
 };
 
+/// The lifecycle states (bit per State) a campaign type reaches when the
+/// scenario does not say.
+std::uint8_t default_target_states(CampaignType type) noexcept;
+
 /// Derives every campaign's plan.
 std::vector<CampaignPlan> plan_campaigns(const ScenarioSpec& spec,
                                          const std::vector<SegmentRates>& rates);

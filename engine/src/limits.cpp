@@ -9,6 +9,7 @@
 #include <limits>
 #include <string>
 
+#include "campaigns.hpp"
 #include "crmsim/agents.hpp"
 #include "crmsim/errors.hpp"
 #include "crmsim/kpi.hpp"
@@ -19,28 +20,6 @@ namespace crmsim {
 namespace {
 
 constexpr std::uint64_t bytes_of_int64 = sizeof(std::int64_t);
-
-/// The states a campaign type reaches when the scenario does not say (as
-/// the campaign planner in campaigns.cpp decides them).
-std::uint8_t default_target_states(CampaignType type) noexcept {
-  auto bit = [](State s) { return static_cast<std::uint8_t>(1u << static_cast<int>(s)); };
-  switch (type) {
-    case CampaignType::acquisition:
-    case CampaignType::brand:
-      return bit(State::prospect);
-    case CampaignType::welcome:
-      return bit(State::new_customer);
-    case CampaignType::cross_sell:
-      return static_cast<std::uint8_t>(bit(State::active) | bit(State::developed));
-    case CampaignType::retention:
-      return static_cast<std::uint8_t>(bit(State::active) | bit(State::developed) | bit(State::at_risk));
-    case CampaignType::service_recovery:
-      return bit(State::at_risk);
-    case CampaignType::win_back:
-      return bit(State::lapsed);
-  }
-  return 0xFF;
-}
 
 /// A number read from the first line of a control-group file; 0 if the file
 /// is missing or says "max" (no limit).
@@ -104,7 +83,7 @@ MemoryEstimate estimate_memory(const ScenarioSpec& spec, std::int64_t chunk_size
   // day 0's counts stand in for it.
   for (const auto& c : spec.campaigns) {
     if (c.trigger.kind != TriggerKind::none) continue;
-    const std::uint8_t states = c.targeting.states != 0 ? c.targeting.states : default_target_states(c.type);
+    const std::uint8_t states = c.targeting.states != 0 ? c.targeting.states : detail::default_target_states(c.type);
     std::uint64_t targeted = 0;
     for (std::size_t s = 0; s < spec.segments.size(); ++s) {
       const auto& list = c.targeting.segments;
