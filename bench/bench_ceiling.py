@@ -41,6 +41,7 @@ from common import (
     markdown_table,
     measure_quietly,
     now,
+    provenance,
     read_json,
     spread,
     text_table,
@@ -205,15 +206,13 @@ def report(payload: dict, record: bool) -> None:
     if not record:
         return
 
-    m = payload["machine"]
     sc = payload["scenario"]
     worst = max(max(r["foreign_share"]) for r in results.values())
     update_results("bench_ceiling", f"""
 ## Engine against the memory-traffic ceiling (`bench/bench_ceiling.py`)
 
 - Command: `{payload['command']}` (also run by `make bench`)
-- Date: {payload['date']}; commit {m['commit']}; crmsim {m['crmsim']}, Python {m['python']}
-- Machine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB; {m['os']};
+{provenance(payload)}
   other work used at most {worst:.0%} of the cores during any timed run
 - Ceiling: `bench/cpp/streaming_pass.cpp` (Release, `CRMSIM_BUILD_BENCH=ON`) allocates the
   engine's agent columns (`crmsim::AgentArrays`, {payload['bytes_per_agent']} bytes per agent,

@@ -39,6 +39,7 @@ from common import (
     markdown_table,
     measure_quietly,
     now,
+    provenance,
     read_json,
     spread,
     text_table,
@@ -164,7 +165,6 @@ def report(payload: dict, record: bool) -> None:
     if not record:
         return
 
-    m = payload["machine"]
     population = payload["scenario"]["population"]
     worst = max(max(r["foreign_share"]) for r in results)
     ratio = " ".join(f"{r['threads']}-thread/{first}-thread {r['speedup_vs_first']:.2f}×"
@@ -173,8 +173,7 @@ def report(payload: dict, record: bool) -> None:
 ## Engine throughput and memory (`bench/bench_engine.py`)
 
 - Command: `{payload['command']}` (also run by `make bench`)
-- Date: {payload['date']}; commit {m['commit']}; crmsim {m['crmsim']}, Python {m['python']}
-- Machine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB; {m['os']};
+{provenance(payload)}
   other work used at most {worst:.0%} of the cores during any timed run (a 1-thread run
   leaves the second core free, so up to 60% is allowed there before a run is repeated)
 - Scenario: `scenarios/baseline.yaml` as shipped (3 segments, 3 email campaigns) scaled to

@@ -52,6 +52,7 @@ from common import (
     markdown_table,
     measure_quietly,
     now,
+    provenance,
     read_json,
     spread,
     text_table,
@@ -346,7 +347,6 @@ def report(payload: dict, record: bool) -> None:
     if not record:
         return
 
-    m = payload["machine"]
     sc = payload["scenario"]
     worst = max(max(r["foreign_share"]) for r in results)
     runs = (f"{len(sc['seeds'])} runs, the plain loop "
@@ -378,8 +378,7 @@ def report(payload: dict, record: bool) -> None:
 ## Engine against numpy and Mesa peers (`bench/bench_peers.py`)
 
 - Command: `{payload['command']}` (also run by `make bench`)
-- Date: {payload['date']}; commit {m['commit']}; numpy {m['numpy']}, Python {m['python']}
-- Machine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB; {m['os']};
+{provenance(payload, 'numpy')}
   other work used at most {worst:.0%} of the cores during any timed run (a 1-thread run
   leaves the second core free, so up to 60% is allowed there before a run is repeated)
 - Scenario: `scenarios/baseline.yaml` without its campaigns (the organic lifecycle the peers

@@ -36,6 +36,7 @@ from common import (
     markdown_table,
     measure_quietly,
     now,
+    provenance,
     read_json,
     spread,
     text_table,
@@ -197,7 +198,6 @@ def report(payload: dict, record: bool) -> None:
         return
 
     chart(payload)
-    m = payload["machine"]
     worst = max(max(max(p["threads"][str(t)]["foreign_share"]) for t in payload["thread_counts"])
                 for p in points)
     rates = [p["threads"]["2"]["customer_days_per_s"]["median"] for p in points]
@@ -214,8 +214,7 @@ def report(payload: dict, record: bool) -> None:
 ## Scaling with agents and threads (`bench/bench_scaling.py`)
 
 - Command: `{payload['command']}` (also run by `make bench`)
-- Date: {payload['date']}; commit {m['commit']}; crmsim {m['crmsim']}, Python {m['python']}
-- Machine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB; {m['os']};
+{provenance(payload)}
   other work used at most {worst:.0%} of the cores during any timed run (a 1-thread run
   leaves the second core free, so up to 60% is allowed there before a run is repeated)
 - Scenario: `scenarios/baseline.yaml` without its campaigns (the core lifecycle) scaled to each

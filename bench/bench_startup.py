@@ -40,6 +40,7 @@ from common import (
     machine,
     markdown_table,
     now,
+    provenance,
     read_json,
     spread,
     text_table,
@@ -188,14 +189,12 @@ def report(payload: dict, record: bool) -> None:
     if not record:
         return
 
-    m = payload["machine"]
     worst = max(max(t["foreign_share"]) for t in run_s.values())
     update_results("bench_startup", f"""
 ## Start-up: import and a small run (`bench/bench_startup.py`)
 
 - Command: `{payload['command']}` (also run by `make bench`)
-- Date: {payload['date']}; commit {m['commit']}; crmsim {m['crmsim']}, Python {m['python']}
-- Machine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB; {m['os']};
+{provenance(payload)}
   other work used at most {worst:.0%} of the cores during a timed run
 - Import: timed inside {payload['processes']} fresh interpreters (interpreter start excluded,
   page cache warm). Runs: `scenarios/baseline.yaml` as shipped (with its campaigns) rescaled to

@@ -73,6 +73,16 @@ def cpu_model() -> str:
     return name
 
 
+def provenance(payload: dict, package: str = "crmsim") -> str:
+    """The Date and Machine lines of a RESULTS.md section, from a payload with
+    `date` and `machine` (machine()); `package` is the version shown beside Python's.
+    The Machine line ends with ';': the section goes on with how busy the machine was."""
+    m = payload["machine"]
+    return (f"- Date: {payload['date']}; commit {m['commit']}; {package} {m[package]}, "
+            f"Python {m['python']}\n"
+            f"- Machine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB; {m['os']};")
+
+
 def machine() -> dict:
     """What the figures were measured on."""
     import numpy
