@@ -50,18 +50,7 @@ void write_checkpoint(const std::string& path, const Simulation& sim, const Chec
   const AgentArrays& a = sim.agents();
   Id agents = h5::create_group(c, root, "state/agents");
   h5::write_attribute(c, agents.get(), "contact_slots", static_cast<std::int64_t>(a.contact_slots));
-  const auto n = static_cast<hsize_t>(a.size());
-  h5::Storage storage;
-  storage.deflate = options.compression;
-  detail::for_each_agent_column(a, [&](const char* column, const auto& values, int width) {
-    std::vector<hsize_t> dims{n};
-    storage.chunk = {std::min<hsize_t>(n, layout::agent_chunk)};
-    if (width != 1) {
-      dims.push_back(static_cast<hsize_t>(width));
-      storage.chunk.push_back(static_cast<hsize_t>(width));
-    }
-    h5::write_array(c, agents.get(), column, values.data(), dims, storage);
-  });
+  layout::write_agent_columns(c, agents.get(), a, options.compression, [](std::string_view) { return true; });
 
   Id tables = h5::create_group(c, root, "state/kpis");
   write_table(c, tables.get(), "segments", sim.kpis(), sim.day(), options.compression);
@@ -122,34 +111,24 @@ std::vector<T> read_table(const h5::Context& ctx, hid_t group, const char* name,
 CheckpointData read_checkpoint(const std::string& path) {
   h5::quiet();
   h5::Context ctx{path, true};
-  Id file = h5::open_for_reading(ctx);
-  const hid_t root = file.get();
   CheckpointData out;
-  out.path = path;
-  out.format_version = layout::check_format(ctx, root, checkpoint_format_name, checkpoint_format_version,
-                                            results_format_name,
-                                            "load it with crmsim.load; resume needs a checkpoint");
-  out.crmsim_version = h5::read_string_attribute(ctx, root, "crmsim_version");
-  out.git_commit = h5::read_string_attribute(ctx, root, "git_commit");
+  Id file = layout::open_crmsim_file(
+      ctx, {checkpoint_format_name, checkpoint_format_version, results_format_name,
+            "load it with crmsim.load; resume needs a checkpoint"},
+      out);
+  const hid_t root = file.get();
   out.created = h5::read_string_attribute(ctx, root, "created");
-  out.scenario_name = h5::read_string_attribute(ctx, root, "scenario_name");
-  out.scenario_yaml = layout::read_scenario_yaml(ctx, root);
-  out.days = static_cast<int>(h5::read_int_attribute(ctx, root, "days"));
-  out.threads = static_cast<int>(h5::read_int_attribute(ctx, root, "threads"));
-  out.attributes = h5::read_text_attributes(ctx, root);
   SimulationState& s = out.state;
-  s.seed = h5::read_uint_attribute(ctx, root, "seed");
+  s.seed = out.seed;
   s.day = static_cast<int>(h5::read_int_attribute(ctx, root, "day"));
   if (s.day < 0 || s.day > out.days) ctx.fail("day " + std::to_string(s.day) + " is outside the horizon");
-  const std::int64_t agents = h5::read_int_attribute(ctx, root, "agents");
-  if (agents < 0) ctx.fail("has a negative agent count");
 
   if (!h5::exists(root, "/state/agents")) ctx.fail("has no /state/agents group");
   Id group(ctx.check(H5Gopen2(root, "/state/agents", H5P_DEFAULT), "cannot open /state/agents"));
   const std::int64_t slots = h5::read_int_attribute(ctx, group.get(), "contact_slots");
   if (slots < 1 || slots > 255) ctx.fail("has an invalid contact_slots attribute");
   s.agents.contact_slots = static_cast<int>(slots);
-  const auto n = static_cast<hsize_t>(agents);
+  const auto n = static_cast<hsize_t>(out.agents);
   detail::for_each_agent_column(s.agents, [&](const char* column, auto& values, int width) {
     std::vector<hsize_t> dims{n};
     if (width != 1) dims.push_back(static_cast<hsize_t>(width));

@@ -10,8 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include "agent_columns.hpp"
 #include "crmsim/build_info.hpp"
 #include "crmsim/errors.hpp"
+#include "crmsim/hdf5_input.hpp"
 #include "crmsim/hdf5_output.hpp"
 #include "crmsim/simulation.hpp"
 #include "hdf5_support.hpp"
@@ -124,6 +126,58 @@ inline int check_format(const h5::Context& ctx, hid_t root, std::string_view for
   }
   if (version < 1) ctx.fail("has an invalid format version " + std::to_string(version));
   return static_cast<int>(version);
+}
+
+/// What a reader expects of a file: its format, the newest version it
+/// reads, and the other crmsim format with a hint for one given by mistake.
+struct Expected {
+  std::string_view format;
+  int newest = 1;
+  std::string_view other_format;
+  std::string_view other_hint;
+};
+
+/// Opens ctx.path for reading, checks its format and version, and reads the
+/// root attributes that write_provenance() wrote into `out` (the reverse of
+/// write_provenance: results files and checkpoints share it).
+inline h5::Id open_crmsim_file(const h5::Context& ctx, const Expected& expected, FileProvenance& out) {
+  h5::Id file = h5::open_for_reading(ctx);
+  const hid_t root = file.get();
+  out.path = ctx.path;
+  out.format_version =
+      check_format(ctx, root, expected.format, expected.newest, expected.other_format, expected.other_hint);
+  out.crmsim_version = h5::read_string_attribute(ctx, root, "crmsim_version");
+  out.git_commit = h5::read_string_attribute(ctx, root, "git_commit");
+  out.scenario_name = h5::read_string_attribute(ctx, root, "scenario_name");
+  out.scenario_yaml = read_scenario_yaml(ctx, root);
+  out.seed = h5::read_uint_attribute(ctx, root, "seed");
+  out.days = static_cast<int>(h5::read_int_attribute(ctx, root, "days"));
+  out.threads = static_cast<int>(h5::read_int_attribute(ctx, root, "threads"));
+  out.agents = h5::read_int_attribute(ctx, root, "agents");
+  if (out.agents < 0) ctx.fail("has a negative agent count");
+  out.attributes = h5::read_text_attributes(ctx, root);
+  return file;
+}
+
+/// Writes the agent columns of `a` that `chosen(name)` picks into `group`,
+/// one dataset each, in chunks of agent_chunk agents, deflate `level`
+/// (snapshots and checkpoints share it).
+template <class Chosen>
+void write_agent_columns(const h5::Context& ctx, hid_t group, const AgentArrays& a, int level,
+                         Chosen&& chosen) {
+  const auto n = static_cast<hsize_t>(a.size());
+  h5::Storage storage;
+  storage.deflate = level;
+  detail::for_each_agent_column(a, [&](const char* column, const auto& values, int width) {
+    if (!chosen(std::string_view(column))) return;
+    std::vector<hsize_t> dims{n};
+    storage.chunk = {std::min<hsize_t>(n, agent_chunk)};
+    if (width != 1) {
+      dims.push_back(static_cast<hsize_t>(width));
+      storage.chunk.push_back(static_cast<hsize_t>(width));
+    }
+    h5::write_array(ctx, group, column, values.data(), dims, storage);
+  });
 }
 
 }  // namespace crmsim::detail::layout

@@ -82,22 +82,13 @@ std::vector<T> read_events_column(const h5::Context& ctx, hid_t group, const cha
 ResultsData read_results(const std::string& path) {
   h5::quiet();
   h5::Context ctx{path, true};
-  Id file = h5::open_for_reading(ctx);
-  const hid_t root = file.get();
   ResultsData out;
-  out.path = path;
-  out.format_version = layout::check_format(ctx, root, results_format_name, results_format_version,
-                                            checkpoint_format_name,
-                                            "finish the run with crmsim resume, then load its results");
-  out.crmsim_version = h5::read_string_attribute(ctx, root, "crmsim_version");
-  out.git_commit = h5::read_string_attribute(ctx, root, "git_commit");
+  Id file = layout::open_crmsim_file(
+      ctx, {results_format_name, results_format_version, checkpoint_format_name,
+            "finish the run with crmsim resume, then load its results"},
+      out);
+  const hid_t root = file.get();
   out.start_time = h5::read_string_attribute(ctx, root, "start_time");
-  out.scenario_name = h5::read_string_attribute(ctx, root, "scenario_name");
-  out.scenario_yaml = layout::read_scenario_yaml(ctx, root);
-  out.seed = h5::read_uint_attribute(ctx, root, "seed");
-  out.days = static_cast<int>(h5::read_int_attribute(ctx, root, "days"));
-  out.threads = static_cast<int>(h5::read_int_attribute(ctx, root, "threads"));
-  out.agents = h5::read_int_attribute(ctx, root, "agents");
   out.written_from_day = static_cast<int>(h5::read_int_attribute(ctx, root, "written_from_day"));
   // Written last: a file without them was never completed (a leftover
   // temporary file renamed by hand, for instance).
@@ -110,7 +101,6 @@ ResultsData read_results(const std::string& path) {
   if (out.days_simulated < 0 || out.days_simulated > out.days) {
     ctx.fail("days_simulated " + std::to_string(out.days_simulated) + " is outside the horizon");
   }
-  out.attributes = h5::read_text_attributes(ctx, root);
 
   out.segments = names(ctx, root, "segments");
   out.campaigns = names(ctx, root, "campaigns");

@@ -1,5 +1,6 @@
 // The results writer: KPI tables, the daily totals, the event log and agent
 // snapshots, appended as the run proceeds (layout: docs/results-format.md).
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -244,21 +245,8 @@ void ResultsWriter::Impl::snapshot(const Simulation& sim) {
   std::snprintf(name, sizeof name, "/snapshots/day_%05d", sim.day());
   Id group = h5::create_group(c, file.get(), name);
   h5::write_attribute(c, group.get(), "day", static_cast<std::int64_t>(sim.day()));
-  const AgentArrays& a = sim.agents();
-  const auto n = static_cast<hsize_t>(a.size());
-  h5::Storage storage;
-  storage.deflate = options.compression;
-  detail::for_each_agent_column(a, [&](const char* column, const auto& values, int width) {
-    bool chosen = false;
-    for (const auto& s : snapshot_columns) chosen = chosen || s == column;
-    if (!chosen) return;
-    std::vector<hsize_t> dims{n};
-    storage.chunk = {std::min<hsize_t>(n, layout::agent_chunk)};
-    if (width != 1) {
-      dims.push_back(static_cast<hsize_t>(width));
-      storage.chunk.push_back(static_cast<hsize_t>(width));
-    }
-    h5::write_array(c, group.get(), column, values.data(), dims, storage);
+  layout::write_agent_columns(c, group.get(), sim.agents(), options.compression, [&](std::string_view column) {
+    return std::find(snapshot_columns.begin(), snapshot_columns.end(), column) != snapshot_columns.end();
   });
   last_snapshot = sim.day();
 }

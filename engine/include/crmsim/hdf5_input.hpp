@@ -39,25 +39,30 @@ struct EventColumns {
   std::vector<std::uint8_t> campaign; ///< campaign index + 1; 0 = organic
 };
 
+/// What every crmsim file records about itself and the run it came from
+/// (its root attributes); results files and checkpoints both begin with it.
+struct FileProvenance {
+  std::string path;              ///< the file read
+  int format_version = 0;        ///< layout version of the file
+  std::string crmsim_version;    ///< crmsim version that wrote it
+  std::string git_commit;        ///< commit that crmsim was built from
+  std::string scenario_name;     ///< scenario name
+  std::string scenario_yaml;     ///< the scenario as YAML text
+  std::uint64_t seed = 0;        ///< run seed
+  int days = 0;                  ///< horizon in days
+  int threads = 0;               ///< worker threads of the run that wrote it
+  std::int64_t agents = 0;       ///< population size
+  TextAttributes attributes;     ///< every text attribute of the root group
+};
+
 /// A results file read into memory (all but the snapshots, read on demand).
 /// KPI tables are in the engine's column order whatever order the file has.
-struct ResultsData {
-  std::string path;                  ///< the file read
-  int format_version = 0;            ///< layout version of the file
-  std::string crmsim_version;        ///< crmsim version that wrote it
-  std::string git_commit;            ///< commit that crmsim was built from
+struct ResultsData : FileProvenance {
   std::string start_time;            ///< ISO 8601 UTC time writing began
   std::string finish_time;           ///< ISO 8601 UTC time the file was completed
   double elapsed_seconds = 0.0;      ///< wall-clock seconds from writer creation to commit
-  std::string scenario_name;         ///< scenario name
-  std::string scenario_yaml;         ///< the scenario as YAML text
-  std::uint64_t seed = 0;            ///< run seed
-  int days = 0;                      ///< horizon in days
   int days_simulated = 0;            ///< last day in the KPI tables
-  int threads = 0;                   ///< worker threads of the run
   int written_from_day = 0;          ///< day writing began (snapshots and events cover later days)
-  std::int64_t agents = 0;           ///< population size
-  TextAttributes attributes;         ///< every text attribute of the root group
   std::vector<std::string> segments; ///< segment names
   std::vector<std::string> campaigns;  ///< campaign names
   std::vector<std::string> channels;   ///< channel names
@@ -81,17 +86,8 @@ ResultsData read_results(const std::string& path);
 std::vector<AgentColumn> read_snapshot(const std::string& path, int day);
 
 /// A checkpoint read into memory: the engine state and what it was made from.
-struct CheckpointData {
-  std::string path;              ///< the file read
-  int format_version = 0;        ///< layout version of the file
-  std::string crmsim_version;    ///< crmsim version that wrote it
-  std::string git_commit;        ///< commit that crmsim was built from
+struct CheckpointData : FileProvenance {
   std::string created;           ///< ISO 8601 UTC time it was written
-  std::string scenario_name;     ///< scenario name
-  std::string scenario_yaml;     ///< the scenario as YAML text
-  int days = 0;                  ///< horizon in days
-  int threads = 0;               ///< worker threads of the run that wrote it
-  TextAttributes attributes;     ///< every text attribute of the root group
   SimulationState state;         ///< day, seed, agents, tables, campaign state
 };
 
