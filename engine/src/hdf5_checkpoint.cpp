@@ -56,14 +56,15 @@ void write_checkpoint(const std::string& path, const Simulation& sim, const Chec
   write_table(c, tables.get(), "segments", sim.kpis(), sim.day(), options.compression);
   write_table(c, tables.get(), "campaigns", sim.campaign_kpis(), sim.day(), options.compression);
   const auto& buckets = sim.measurement_buckets().values();
-  h5::write_array(c, tables.get(), "measurement_buckets", buckets.data(), {buckets.size()}, {});
+  const h5::Storage storage{{}, options.compression};
+  h5::write_array(c, tables.get(), "measurement_buckets", buckets.data(), {buckets.size()}, storage);
   write_table(c, tables.get(), "tiers", sim.tier_kpis(), sim.day(), options.compression);
 
   Id camp = h5::create_group(c, root, "state/campaigns");
   const auto spent = sim.campaign_spent_micros();
   const auto adstock = sim.campaign_adstock();
-  h5::write_array(c, camp.get(), "spent_micros", spent.data(), {spent.size()}, {});
-  h5::write_array(c, camp.get(), "adstock", adstock.data(), {adstock.size()}, {});
+  h5::write_array(c, camp.get(), "spent_micros", spent.data(), {spent.size()}, storage);
+  h5::write_array(c, camp.get(), "adstock", adstock.data(), {adstock.size()}, storage);
   agents.reset();
   tables.reset();
   camp.reset();

@@ -39,7 +39,9 @@ struct ResultsWriter::Impl {
   std::chrono::steady_clock::time_point last_flush;
   std::vector<Event> pending_events;  ///< taken from the simulation, not yet in the file
   std::vector<std::string> snapshot_columns;
-  Appender segments, campaigns, tiers;
+  Appender segments, campaigns, channels, tiers;
+  std::vector<int> channel_of;  ///< channel index of each campaign
+  int n_channels = 0;
   Appender daily_day;
   std::vector<Appender> daily;
   Appender event_day, event_agent, event_segment, event_kind, event_campaign;
@@ -107,6 +109,26 @@ void append_table(const h5::Context& ctx, Appender& out, const DailyTable<T>& ta
   out.append(ctx, table.data() + static_cast<std::size_t>(from) * row, static_cast<hsize_t>(to - from));
 }
 
+/// Rows from .. to - 1 of the campaign table summed over each channel's
+/// campaigns: (rows, channels, CampaignKpi), row-major.
+std::vector<std::int64_t> channel_rows(const DailyTable<std::int64_t>& campaigns,
+                                       const std::vector<int>& channel_of, int n_channels, int from,
+                                       int to) {
+  const auto columns = static_cast<std::size_t>(campaigns.columns());
+  const auto per_day = static_cast<std::size_t>(n_channels) * columns;
+  std::vector<std::int64_t> out(static_cast<std::size_t>(to - from) * per_day, 0);
+  for (int day = from; day < to; ++day) {
+    const std::int64_t* row = campaigns.data() + static_cast<std::size_t>(day) *
+                                                     static_cast<std::size_t>(campaigns.groups()) * columns;
+    std::int64_t* sums = out.data() + static_cast<std::size_t>(day - from) * per_day;
+    for (std::size_t c = 0; c < channel_of.size(); ++c) {
+      std::int64_t* channel = sums + static_cast<std::size_t>(channel_of[c]) * columns;
+      for (std::size_t k = 0; k < columns; ++k) channel[k] += row[c * columns + k];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void ResultsWriter::Impl::create(const Simulation& sim) {
@@ -130,12 +152,16 @@ void ResultsWriter::Impl::create(const Simulation& sim) {
   h5::write_strings(c, names.get(), "states", layout::strings(state_names));
   h5::write_strings(c, names.get(), "event_kinds", layout::strings(event_kind_names));
 
-  Id camp = h5::create_group(c, root, "campaigns");
-  std::vector<std::int32_t> channels;
-  for (const auto& s : spec.campaigns) channels.push_back(s.channel);
-  h5::write_array(c, camp.get(), "channel", channels.data(), {channels.size()}, {});
-
   const int level = options.compression;
+  Id camp = h5::create_group(c, root, "campaigns");
+  std::vector<std::int32_t> channel_index;
+  for (const auto& s : spec.campaigns) {
+    channel_index.push_back(s.channel);
+    channel_of.push_back(s.channel);
+  }
+  n_channels = static_cast<int>(spec.channels.size());
+  h5::write_array(c, camp.get(), "channel", channel_index.data(), {channel_index.size()}, {{}, level});
+
   Id kpis = h5::create_group(c, root, "kpis");
   const auto n_seg = static_cast<hsize_t>(spec.segments.size());
   const auto n_camp = static_cast<hsize_t>(spec.campaigns.size());
@@ -165,6 +191,8 @@ void ResultsWriter::Impl::create(const Simulation& sim) {
                    {"day", "segment", "column"}, kpi_columns, units_of(kpi_columns));
   campaigns = table("campaigns", {n_camp, static_cast<hsize_t>(campaign_kpi_count)}, 8, std::int64_t{},
                     {"day", "campaign", "column"}, campaign_columns, units_of(campaign_columns));
+  channels = table("channels", {static_cast<hsize_t>(n_channels), static_cast<hsize_t>(campaign_kpi_count)}, 8,
+                   std::int64_t{}, {"day", "channel", "column"}, campaign_columns, units_of(campaign_columns));
   tiers = table("tiers", {n_seg, n_tier, static_cast<hsize_t>(tier_kpi_count)}, 8, std::int64_t{},
                 {"day", "segment", "tier", "column"}, tier_columns, units_of(tier_columns));
 
@@ -203,6 +231,8 @@ void ResultsWriter::Impl::append_rows(const Simulation& sim) {
   const auto& c = ctx();
   append_table(c, segments, sim.kpis(), from, to);
   append_table(c, campaigns, sim.campaign_kpis(), from, to);
+  const auto by_channel = channel_rows(sim.campaign_kpis(), channel_of, n_channels, from, to);
+  channels.append(c, by_channel.data(), static_cast<hsize_t>(to - from));
   append_table(c, tiers, sim.tier_kpis(), from, to);
   const auto n = static_cast<std::size_t>(to - from);
   std::vector<std::int32_t> days(n);
@@ -323,13 +353,14 @@ void ResultsWriter::commit(Simulation& sim) {
     Id camp(c.check(H5Gopen2(root, "campaigns", H5P_DEFAULT), "cannot open /campaigns"));
     const auto spent = sim.campaign_spent_micros();
     const auto adstock = sim.campaign_adstock();
-    h5::write_array(c, camp.get(), "spent_micros", spent.data(), {spent.size()}, {});
-    h5::write_array(c, camp.get(), "adstock", adstock.data(), {adstock.size()}, {});
+    const h5::Storage storage{{}, impl_->options.compression};
+    h5::write_array(c, camp.get(), "spent_micros", spent.data(), {spent.size()}, storage);
+    h5::write_array(c, camp.get(), "adstock", adstock.data(), {adstock.size()}, storage);
     // Measurement of the whole run in person buckets (cluster-robust intervals).
     const auto& buckets = sim.measurement_buckets().values();
     h5::write_array(c, camp.get(), "measurement_buckets", buckets.data(),
                     {spent.size(), 2, static_cast<hsize_t>(measurement_bucket_count),
-                     static_cast<hsize_t>(bucket_kpi_count)}, {});
+                     static_cast<hsize_t>(bucket_kpi_count)}, storage);
     {
       Id set(c.check(H5Dopen2(camp.get(), "measurement_buckets", H5P_DEFAULT),
                      "cannot open measurement_buckets"));
@@ -342,7 +373,7 @@ void ResultsWriter::commit(Simulation& sim) {
     h5::write_attribute(c, root, "elapsed_seconds", elapsed);
     h5::write_attribute(c, root, "days_simulated", static_cast<std::int64_t>(sim.day()));
     // Datasets are closed before the file so that closing it writes everything.
-    for (Appender* a : {&impl_->segments, &impl_->campaigns, &impl_->tiers,
+    for (Appender* a : {&impl_->segments, &impl_->campaigns, &impl_->channels, &impl_->tiers,
                         &impl_->daily_day, &impl_->event_day, &impl_->event_agent, &impl_->event_segment,
                         &impl_->event_kind, &impl_->event_campaign}) {
       a->close();
