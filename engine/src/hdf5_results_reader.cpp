@@ -77,7 +77,32 @@ std::vector<T> read_events_column(const h5::Context& ctx, hid_t group, const cha
   return values;
 }
 
+/// Every event must name a kind, segment and campaign the file has, on a
+/// day the file covers.
+void check_events(const h5::Context& ctx, const ResultsData& r) {
+  const auto& e = r.events;
+  for (std::size_t k = 0; k < e.day.size(); ++k) {
+    const char* bad = nullptr;
+    if (e.day[k] <= r.written_from_day || e.day[k] > r.days_simulated) bad = "day";
+    else if (e.kind[k] >= event_kind_count) bad = "kind";
+    else if (e.segment[k] >= r.segments.size()) bad = "segment";
+    else if (e.campaign[k] > r.campaigns.size()) bad = "campaign";
+    if (bad != nullptr) {
+      ctx.fail("/events/" + std::string(bad) + " of event " + std::to_string(k) + " is out of range");
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<Event> to_events(const EventColumns& columns) {
+  std::vector<Event> out(columns.day.size());
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    out[k] = {columns.day[k], columns.agent[k], columns.segment[k], static_cast<EventKind>(columns.kind[k]),
+              columns.campaign[k]};
+  }
+  return out;
+}
 
 ResultsData read_results(const std::string& path) {
   h5::quiet();
@@ -155,6 +180,7 @@ ResultsData read_results(const std::string& path) {
     out.events.segment = read_events_column<std::uint8_t>(ctx, ev.get(), "segment", n);
     out.events.kind = read_events_column<std::uint8_t>(ctx, ev.get(), "kind", n);
     out.events.campaign = read_events_column<std::uint8_t>(ctx, ev.get(), "campaign", n);
+    check_events(ctx, out);
   }
   return out;
 }

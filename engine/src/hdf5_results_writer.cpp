@@ -81,6 +81,12 @@ void check_options(const ResultsOptions& o, const std::string& path, std::vector
   if (o.compression < 0 || o.compression > 9) {
     throw UsageError(path + ": compression must be 0 to 9, got " + std::to_string(o.compression));
   }
+  if (o.events_from_day >= 0 && !(o.event_share > 0.0)) {
+    throw UsageError(path + ": earlier events need an event share above 0");
+  }
+  if (o.events_from_day < 0 && !o.earlier_events.empty()) {
+    throw UsageError(path + ": earlier events need the day they begin (events_from_day)");
+  }
   if (!(o.flush_seconds >= 0.0)) {
     throw UsageError(path + ": flush_seconds must be >= 0, got " + std::to_string(o.flush_seconds));
   }
@@ -107,6 +113,23 @@ template <class T>
 void append_table(const h5::Context& ctx, Appender& out, const DailyTable<T>& table, int from, int to) {
   const auto row = static_cast<std::size_t>(table.groups()) * static_cast<std::size_t>(table.columns());
   out.append(ctx, table.data() + static_cast<std::size_t>(from) * row, static_cast<hsize_t>(to - from));
+}
+
+/// Earlier events must lie after events_from_day and by today, in day order.
+void check_earlier_events(const ResultsOptions& o, const std::string& path, int today) {
+  if (o.events_from_day > today) {
+    throw UsageError(path + ": events_from_day " + std::to_string(o.events_from_day) +
+                     " is after the simulation's day " + std::to_string(today));
+  }
+  int last = o.events_from_day + 1;
+  for (const Event& e : o.earlier_events) {
+    if (e.day < last || e.day > today) {
+      throw UsageError(path + ": an earlier event of day " + std::to_string(e.day) +
+                       " is out of day order or outside days " + std::to_string(o.events_from_day + 1) +
+                       " to " + std::to_string(today));
+    }
+    last = e.day;
+  }
 }
 
 /// Rows from .. to - 1 of the campaign table summed over each channel's
@@ -138,7 +161,8 @@ void ResultsWriter::Impl::create(const Simulation& sim) {
   layout::write_provenance(c, root, results_format_name, results_format_version, sim,
                            options.scenario_yaml, options.attributes);
   h5::write_attribute(c, root, "start_time", h5::utc_now());
-  h5::write_attribute(c, root, "written_from_day", static_cast<std::int64_t>(sim.day()));
+  const int from_day = options.events_from_day >= 0 ? options.events_from_day : sim.day();
+  h5::write_attribute(c, root, "written_from_day", static_cast<std::int64_t>(from_day));
 
   std::vector<std::string> segment_names, campaign_names, channel_names;
   for (const auto& s : spec.segments) segment_names.push_back(s.name);
@@ -313,12 +337,14 @@ ResultsWriter::ResultsWriter(std::string path, Simulation& sim, ResultsOptions o
   h5::quiet();
   std::vector<std::string> columns;
   check_options(options, path, columns);
+  check_earlier_events(options, path, sim.day());
   impl_ = std::make_unique<Impl>(std::move(path), sim, std::move(options));
   impl_->snapshot_columns = std::move(columns);
   impl_->create(sim);
   if (impl_->options.event_share > 0.0) {
     sim.log_events(impl_->options.event_share);
     sim.take_events();  // events of earlier days (if any) belong to nobody's file
+    impl_->pending_events.swap(impl_->options.earlier_events);
   }
   impl_->write(sim);
   impl_->bring_up_to_date(sim);  // the metadata and rows so far are in the file at once

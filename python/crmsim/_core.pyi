@@ -177,6 +177,7 @@ class ResultsWriter:
         compression: int = 4,
         flush_seconds: float = 1.0,
         attributes: dict[str, str] | None = None,
+        events_from: ResultsFile | None = None,
     ) -> None: ...
     def next_stop(self, day: int) -> int:
         """First day after `day` on which write() must be called, or the horizon."""

@@ -38,6 +38,7 @@ class Result:
         self._scenario = scenario
         self._elapsed = float(elapsed_seconds)
         self._results_path: str | None = None  # the HDF5 file the run wrote or was loaded from
+        self._event_share: float | None = None  # share of agents in its event log, if any
 
     # -- what was run -------------------------------------------------------
 
@@ -295,20 +296,24 @@ class Result:
         """Writes :attr:`kpis` as Parquet (needs pyarrow; atomically: a complete file or none)."""
         write_atomically(path, lambda temp: self.kpis.to_parquet(temp))
 
-    def save(self, path: str | os.PathLike[str], agents: bool = True) -> None:
+    def save(self, path: str | os.PathLike[str], agents: bool = True,
+             events: bool = True) -> None:
         """Writes the run as an HDF5 results file; :func:`crmsim.load` reads it back.
 
-        The file has every KPI table, the scenario and provenance, and (with
-        ``agents``) the agent columns at the end of the run as a snapshot. It
-        is written under a temporary name and renamed when complete. The event
-        log is not included: it is written only during a run (``run(out=...,
-        events=...)``). A loaded result is saved as a copy of its file.
-        Layout: docs/results-format.md.
-        Raises ResultsFileError if the file cannot be written.
+        The file has every KPI table, the scenario and provenance, (with
+        ``agents``) the agent columns at the end of the run as a snapshot,
+        and (with ``events``) the run's event log if it kept one
+        (``run(out=..., events=share)``): the log is read back from the
+        run's own results file, which must still hold this run. It is
+        written under a temporary name and renamed when complete. A loaded
+        result is saved as a copy of its file. Layout: docs/results-format.md.
+        Raises ResultsFileError if the file cannot be written, or if the
+        event log cannot be read from the run's file (``events=False``
+        leaves it out).
         """
         from .results_file import save_result
 
-        save_result(self, path, agents=agents)
+        save_result(self, path, agents=agents, events=events)
 
     @cached_property
     def events(self) -> pd.DataFrame | None:
@@ -317,7 +322,9 @@ class Result:
         One row per event: day, agent, segment, kind (enquiry, acquisition,
         lead_conversion, lead_expiry, welcomed, development, problem, recovery,
         defection, win_back, return_to_market) and campaign (NaN when organic).
-        None when there is no log.
+        None when there is no log. A live run's log is read from its results
+        file: ResultsFileError if that file cannot be read or now holds
+        another run.
         """
         from .results_file import events_frame
 

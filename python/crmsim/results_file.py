@@ -89,7 +89,8 @@ def load(path: str | os.PathLike[str]) -> Result:
     return result
 
 
-def save_result(result: Result, path: str | os.PathLike[str], agents: bool = True) -> None:
+def save_result(result: Result, path: str | os.PathLike[str], agents: bool = True,
+                events: bool = True) -> None:
     """Writes a finished Result as an HDF5 results file (see Result.save)."""
     target = os.fspath(path)
     source = result._sim
@@ -103,11 +104,44 @@ def save_result(result: Result, path: str | os.PathLike[str], agents: bool = Tru
         except OSError as e:
             raise ResultsFileError(f"{target}: cannot write: {e.strerror or e}", target) from None
         return
+    log = None
+    if events:
+        try:
+            log = run_event_file(result)
+        except ResultsFileError as e:
+            raise ResultsFileError(f"{target}: cannot include the run's event log: {e} "
+                                   "(save(..., events=False) leaves it out)", target) from None
     with file_errors():
         writer = _core.ResultsWriter(source, target, result.scenario.to_yaml(),
                                      final_snapshot=bool(agents),
-                                     attributes=_file_attributes(result.scenario))
+                                     attributes=_file_attributes(result.scenario),
+                                     events_from=log)
         writer.commit(source)
+
+
+def run_event_file(result: Result) -> _core.ResultsFile | None:
+    """The results file a live run wrote, read back, if the run kept an event log; else None.
+
+    The event log is written only to that file (the engine hands events over
+    as it goes), so it is read back from there. Raises ResultsFileError if
+    the file cannot be read or now holds another run (a later run wrote
+    the same name).
+    """
+    import numpy as np
+
+    path, share = result._results_path, result._event_share
+    if path is None or not share:
+        return None
+    with file_errors():
+        data = _core.ResultsFile(path)
+    sim = result._sim
+    same = (data.seed == sim.seed and data.day == sim.day and data.event_share == share
+            and data.scenario_yaml == result.scenario.to_yaml()
+            and np.array_equal(data.kpis, sim.kpis))
+    if not same:
+        raise ResultsFileError(f"{path}: no longer holds this run's results (another run "
+                               "wrote it since)", path)
+    return data
 
 
 def _file_attributes(scenario: Scenario) -> dict[str, str]:
@@ -122,11 +156,9 @@ def events_frame(result: Result) -> pd.DataFrame | None:
 
     source = result._sim
     if not isinstance(source, _core.ResultsFile):
-        path = getattr(result, "_results_path", None)
-        if path is None:
+        source = run_event_file(result)
+        if source is None:
             return None
-        with file_errors():
-            source = _core.ResultsFile(path)
     columns = source.events
     if columns is None:
         return None

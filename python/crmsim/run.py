@@ -146,6 +146,7 @@ def finish_run(sim: _core.Simulation, scenario: Scenario, settings: OutputSettin
     result = Result(sim, scenario, elapsed_seconds=time.perf_counter() - started)
     if settings.hdf5:
         result._results_path = settings.out
+        result._event_share = settings.events
     result._out = settings.out  # the file written, for the CLI's message
     write_table(result, settings)
     return result

@@ -89,7 +89,8 @@ void register_results(py::module_& m) {
       .def(py::init([](Simulation& sim, const std::string& path, std::string scenario_yaml,
                        int snapshot_every, std::vector<std::string> snapshot_columns,
                        bool final_snapshot, double event_share, int compression,
-                       double flush_seconds, std::optional<py::dict> attributes) {
+                       double flush_seconds, std::optional<py::dict> attributes,
+                       const LoadedResults* events_from) {
              ResultsOptions options;
              options.scenario_yaml = std::move(scenario_yaml);
              options.snapshot_every = snapshot_every;
@@ -99,6 +100,11 @@ void register_results(py::module_& m) {
              options.compression = compression;
              options.flush_seconds = flush_seconds;
              options.attributes = text_attributes(attributes);
+             if (events_from != nullptr && events_from->data.has_events) {
+               options.event_share = events_from->data.events.share;
+               options.earlier_events = to_events(events_from->data.events);
+               options.events_from_day = events_from->data.written_from_day;
+             }
              py::gil_scoped_release release;
              return std::make_unique<ResultsWriter>(path, sim, std::move(options));
            }),
@@ -106,10 +112,12 @@ void register_results(py::module_& m) {
            py::arg("snapshot_every") = 0, py::arg("snapshot_columns") = std::vector<std::string>{},
            py::arg("final_snapshot") = false, py::arg("event_share") = 0.0,
            py::arg("compression") = 4, py::arg("flush_seconds") = 1.0,
-           py::arg("attributes") = py::none(),
+           py::arg("attributes") = py::none(), py::arg("events_from") = nullptr,
            // The writer keeps a pointer to the simulation: keep it alive as long.
            py::keep_alive<1, 2>(),
-           "Creates PATH.tmp-<pid> and writes the metadata and rows so far.")
+           "Creates PATH.tmp-<pid> and writes the metadata and rows so far. events_from: a\n"
+           "ResultsFile of this run whose event log goes into the file first (its share and\n"
+           "written_from_day replace event_share and today).")
       .def("next_stop", &ResultsWriter::next_stop, py::arg("day"),
            "First day after `day` on which write() must be called (a snapshot day), or the horizon.")
       // Safe without the GIL: the writer and simulation are touched only

@@ -79,6 +79,11 @@ std::vector<std::int64_t> read_int64(const std::string& path, const char* name, 
   return values;
 }
 
+bool same_events(const crmsim::EventColumns& a, const crmsim::EventColumns& b) {
+  return a.share == b.share && a.day == b.day && a.agent == b.agent && a.segment == b.segment &&
+         a.kind == b.kind && a.campaign == b.campaign;
+}
+
 }  // namespace
 
 TEST_CASE("a results file holds the run's tables, snapshots and events bit for bit", "[hdf5][results]") {
@@ -180,6 +185,45 @@ TEST_CASE("the channel table is the campaign table summed over each channel's ca
   std::int64_t contacted = 0;
   for (auto v : by_channel) contacted += v;
   CHECK(contacted > 0);  // the campaigns did something, so the test can fail
+}
+
+TEST_CASE("a run saved at its end keeps the event log of the file it wrote", "[hdf5][events]") {
+  test::ScratchFolder dir;
+  Simulation sim(scenario(30), {.seed = 5, .threads = 2});
+  ResultsOptions options;
+  options.event_share = 0.25;
+  {
+    ResultsWriter out(dir.file("run.h5"), sim, options);
+    run_writing(sim, out, 6);
+    out.commit(sim);
+  }
+  const auto run = crmsim::read_results(dir.file("run.h5"));
+  REQUIRE(run.events.day.size() > 100);
+
+  ResultsOptions save;
+  save.final_snapshot = true;
+  save.event_share = run.events.share;
+  save.earlier_events = crmsim::to_events(run.events);
+  save.events_from_day = run.written_from_day;
+  ResultsWriter(dir.file("saved.h5"), sim, save).commit(sim);
+  const auto saved = crmsim::read_results(dir.file("saved.h5"));
+  REQUIRE(saved.has_events);
+  CHECK(same_events(saved.events, run.events));
+  CHECK(saved.written_from_day == 0);
+  CHECK(saved.snapshot_days == std::vector<int>{30});
+
+  ResultsOptions bad;
+  bad.earlier_events = save.earlier_events;
+  CHECK_THROWS_WITH(ResultsWriter(dir.file("bad.h5"), sim, bad), Contains("bad.h5") && Contains("events_from_day"));
+  bad.events_from_day = 0;
+  CHECK_THROWS_WITH(ResultsWriter(dir.file("bad.h5"), sim, bad), Contains("event share above 0"));
+  bad.event_share = 0.25;
+  bad.events_from_day = 31;
+  CHECK_THROWS_WITH(ResultsWriter(dir.file("bad.h5"), sim, bad), Contains("after the simulation's day 30"));
+  bad.events_from_day = 0;
+  std::swap(bad.earlier_events.front(), bad.earlier_events.back());
+  CHECK_THROWS_WITH(ResultsWriter(dir.file("bad.h5"), sim, bad), Contains("out of day order"));
+  CHECK(dir.files() == std::vector<std::string>{"run.h5", "saved.h5"});
 }
 
 TEST_CASE("the event log counts what the KPI flows count, for any thread count", "[hdf5][events]") {

@@ -108,6 +108,41 @@ def test_save_and_load_round_trip(small_run, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["copy.h5", "no_agents.h5", "saved.h5"]
 
 
+def test_save_keeps_the_event_log_of_the_run(written, tmp_path):
+    live, _ = written
+    live.save(tmp_path / "saved.h5")
+    back = crmsim.load(tmp_path / "saved.h5")
+    assert back.events is not None and len(back.events) > 100
+    pdt.assert_frame_equal(back.events, live.events)
+    assert back._sim.event_share == 1.0
+    assert back._sim.written_from_day == 0  # the log covers the whole run
+    assert back._sim.snapshot_days == [50]
+    pdt.assert_frame_equal(back.kpis, live.kpis)
+    live.save(tmp_path / "no_events.h5", events=False)
+    assert crmsim.load(tmp_path / "no_events.h5").events is None
+
+
+def test_the_event_log_is_never_taken_from_another_runs_file(tmp_path):
+    out = tmp_path / "run.h5"
+    first = crmsim.run(BASELINE, seed=1, days=20, population=2000, out=out, events=0.5)
+    # The same name, written again by another run (another seed).
+    crmsim.run(BASELINE, seed=2, days=20, population=2000, out=out, events=0.5)
+    with pytest.raises(crmsim.ResultsFileError) as info:
+        first.save(tmp_path / "saved.h5")
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'saved.h5'}: cannot include the run's event log")
+    assert f"{out}: no longer holds this run's results" in message
+    assert "events=False" in message
+    with pytest.raises(crmsim.ResultsFileError, match="no longer holds this run's results"):
+        _ = first.events
+    os.remove(out)
+    with pytest.raises(crmsim.ResultsFileError, match="no such file"):
+        first.save(tmp_path / "saved.h5")
+    assert os.listdir(tmp_path) == []
+    first.save(tmp_path / "saved.h5", events=False)
+    assert crmsim.load(tmp_path / "saved.h5").events is None
+
+
 def test_save_over_an_existing_file_replaces_it_whole(small_run, tmp_path):
     path = tmp_path / "r.h5"
     path.write_text("an older file")

@@ -39,6 +39,10 @@ struct EventColumns {
   std::vector<std::uint8_t> campaign; ///< campaign index + 1; 0 = organic
 };
 
+/// The events of an event log as the engine's Event records (to write them
+/// into another file: ResultsOptions::earlier_events).
+std::vector<Event> to_events(const EventColumns& columns);
+
 /// What every crmsim file records about itself and the run it came from
 /// (its root attributes); results files and checkpoints both begin with it.
 struct FileProvenance {

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "crmsim/events.hpp"
 #include "crmsim/simulation.hpp"
 
 namespace crmsim {
@@ -39,6 +40,13 @@ struct ResultsOptions {
   std::vector<std::string> snapshot_columns;  ///< agent columns in snapshots; empty = all
   bool final_snapshot = false;  ///< snapshot the last day written (always when snapshot_every > 0)
   double event_share = 0.0;   ///< share of agents whose events are logged, 0 to 1; 0 = no /events
+  /// Events of the run logged before the writer was created, in day order,
+  /// written first (saving a finished run whose own file has an event log).
+  /// Needs event_share > 0 and events_from_day >= 0.
+  std::vector<Event> earlier_events;
+  /// Day from which earlier_events cover the run (root attribute
+  /// written_from_day), at most sim.day(); -1 = none: writing begins today.
+  int events_from_day = -1;
   int compression = 4;        ///< deflate level of every dataset, 0 (none) to 9
   double flush_seconds = 1.0; ///< at most this long between writes of new rows and events to the temporary file; 0 = at every write()
   TextAttributes attributes;  ///< extra text attributes of the root group (e.g. start_date)
