@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
+import json
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -60,3 +65,19 @@ def baseline() -> crmsim.Scenario:
 def small_run() -> crmsim.Result:
     """The baseline at 5,000 people for 60 days, seed 1: quick, every flow present."""
     return crmsim.run(BASELINE, seed=1, days=60, population=5000)
+
+
+#: For tests that read files with h5py (in the test extras).
+needs_h5py = pytest.mark.skipif(importlib.util.find_spec("h5py") is None,
+                                reason="h5py is in the test extras: pip install .[test]")
+
+
+def in_fresh_python(code: str, *args: object) -> object:
+    """Runs `code` in a new Python process and returns the JSON it prints.
+
+    h5py bundles its own libhdf5, so it runs apart from the engine's.
+    """
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
