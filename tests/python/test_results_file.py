@@ -6,6 +6,7 @@ engine's libhdf5 is loaded): the h5py checks run in a fresh Python.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -42,6 +43,18 @@ def test_run_writes_the_file_as_it_goes_and_load_gives_the_same_tables(written):
     assert back.summary().splitlines()[3:] == live.summary().splitlines()[3:]
     assert back.elapsed_seconds > 0
     np.testing.assert_array_equal(back.kpi_array, live.kpi_array)
+
+
+def test_load_gives_every_table_of_the_live_run(written):
+    live, out = written
+    back = crmsim.load(out)
+    tables = [name for name, member in vars(crmsim.Result).items()
+              if isinstance(member, functools.cached_property) and not name.startswith("_")]
+    assert {"kpis", "campaigns", "campaign_daily", "channels", "tiers", "events"} <= set(tables)
+    for name in tables:
+        pdt.assert_frame_equal(getattr(back, name), getattr(live, name), obj=name)
+    assert back.campaign_spent == live.campaign_spent
+    assert len(live.campaigns) > 0 and live.campaigns["contacted"].sum() > 0
 
 
 def test_loaded_agents_are_the_last_snapshot(written):
