@@ -24,7 +24,7 @@ from crmsim import _core
 from crmsim.results_file import RunOutputs
 
 needs_h5py = pytest.mark.skipif(importlib.util.find_spec("h5py") is None,
-                                reason="h5py is in the test extras: pip install .[test]")
+                                reason="h5py is a dependency of crmsim: pip install h5py")
 
 
 def in_fresh_python(code: str, *args: object) -> object:

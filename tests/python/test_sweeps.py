@@ -127,7 +127,8 @@ def test_without_parameters_a_sweep_replicates_the_scenario(baseline):
     ({"samples": 3}, ValueError, "samples=N needs ranges"),
     ({"metrics": ["revenu:sum"]}, ValueError, "did you mean 'revenue'"),
     ({"replications": 0}, ValueError, "replications must be at least 1"),
-    ({"out": "sweep.h5"}, ValueError, "out must end in .parquet or .csv"),
+    ({"out": "sweep.txt"}, ValueError, "out must end in .parquet, .csv, .h5 or .hdf5, got "),
+    ({"out": "no/such/folder/sweep.h5"}, ValueError, "out: folder .* does not exist"),
     ({"grid": {"days": [10, 20]}, "days": 5}, ValueError, "leave out the days= run option"),
 ])
 def test_bad_sweeps_fail_before_any_task_is_submitted(baseline, client, monkeypatch, kwargs,
@@ -140,6 +141,20 @@ def test_bad_sweeps_fail_before_any_task_is_submitted(baseline, client, monkeypa
     options = {**RUN, **kwargs}
     with pytest.raises(error, match=message):
         crmsim.sweep(baseline, client=client, **options)
+
+
+def test_hdf5_output_without_h5py_is_refused_before_any_run(baseline, client, monkeypatch,
+                                                            tmp_path):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "h5py" else find_spec(name, *a))
+    monkeypatch.setattr(client, "submit", lambda *a, **kw: pytest.fail("a task was submitted"))
+    with pytest.raises(ValueError, match=r"sweep\.h5' is HDF5, which crmsim writes with h5py; "
+                                         r"install it \(pip install h5py\) or write \.parquet"):
+        crmsim.sweep(baseline, client=client, out=tmp_path / "sweep.h5", **RUN)
+    assert os.listdir(tmp_path) == []
 
 
 def test_a_progress_bar_counts_the_runs(baseline, client, capsys):
