@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -60,3 +64,15 @@ def baseline() -> crmsim.Scenario:
 def small_run() -> crmsim.Result:
     """The baseline at 5,000 people for 60 days, seed 1: quick, every flow present."""
     return crmsim.run(BASELINE, seed=1, days=60, population=5000)
+
+
+def in_fresh_python(code: str, *args: object) -> object:
+    """Runs `code` in a new Python process and returns the JSON it prints.
+
+    For h5py: it bundles its own libhdf5, which must not meet the engine's in
+    the test process.
+    """
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)

@@ -7,17 +7,15 @@ engine's libhdf5 is loaded): the h5py checks run in a fresh Python.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import re
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pandas.testing as pdt
 import pytest
-from conftest import BASELINE
+from conftest import BASELINE, in_fresh_python
 
 import crmsim
 from crmsim import _core
@@ -25,14 +23,6 @@ from crmsim.results_file import RunOutputs
 
 needs_h5py = pytest.mark.skipif(importlib.util.find_spec("h5py") is None,
                                 reason="h5py is a dependency of crmsim: pip install h5py")
-
-
-def in_fresh_python(code: str, *args: object) -> object:
-    """Runs `code` in a new Python process and returns the JSON it prints."""
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 @pytest.fixture(scope="module")

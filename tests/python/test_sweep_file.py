@@ -9,7 +9,6 @@ leaves no half file.
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 import os
 import subprocess
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
-from conftest import BASELINE
+from conftest import BASELINE, in_fresh_python
 
 import crmsim
 from crmsim.sweep_file import write_table
@@ -47,14 +46,6 @@ def swept(baseline, tmp_path_factory):
                              metrics={"customers": fails_at_high_churn, "revenue": "revenue:sum"},
                              **RUN)
     return table, path
-
-
-def in_fresh_python(code: str, *args: object) -> object:
-    """Runs `code` in a new Python process and returns the JSON it prints."""
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def test_load_sweep_gives_back_the_same_table(swept):
