@@ -27,9 +27,10 @@ from .result import Result
 from .results_file import load
 from .run import run
 from .scenario import Scenario
+from .sweep_file import load_sweep
 from .sweeps import SweepWarning, sweep
 
 __all__ = ["Scenario", "run", "Result", "load", "resume", "ScenarioError", "CrmsimError",
            "ResultsFileError", "__version__", "compare", "compare_text", "plot_comparison",
-           "sweep", "SweepWarning", "calibrate", "CalibrationError", "InvariantError",
+           "sweep", "load_sweep", "SweepWarning", "calibrate", "CalibrationError", "InvariantError",
            "MemoryLimitError", "memory_estimate"]

@@ -1,7 +1,7 @@
 """The ``crmsim sweep`` and ``crmsim compare`` commands.
 
     crmsim sweep SCENARIO --grid GRID.yaml --replications R [--scheduler tcp://host:8786]
-                 [--population N] [--days N] --out sweep.parquet
+                 [--population N] [--days N] --out sweep.parquet|sweep.h5|sweep.csv
     crmsim compare A.yaml B.yaml -r R [--population N] [--days N]
     crmsim compare A.yaml --set segments.young_urban.churn.annual_rate=0.30 -r R
 
@@ -49,7 +49,8 @@ def add_commands(commands: Any) -> None:
                        help="Dask scheduler address (tcp://host:8786), 'local' (default: a "
                             "LocalCluster on this machine) or 'serial'")
     sweep.add_argument("--out", metavar="FILE",
-                       help="write the table (one row per run) to FILE.parquet or FILE.csv")
+                       help="write the table (one row per run) to FILE.parquet, FILE.h5 "
+                            "(HDF5) or FILE.csv")
 
     compare = commands.add_parser(
         "compare", help="compare two scenarios with paired runs (common random numbers)",
@@ -178,10 +179,10 @@ def _compare(args: argparse.Namespace, client: Any, progress: bool) -> int:
     from ._yaml import parse_yaml_text
     from .comparison import compare, compare_text
     from .scenario import Scenario
-    from .sweeps import output_format, write_table
+    from .sweep_file import TABLE_FORMATS, output_format, write_table
 
     if args.out is not None:
-        output_format(args.out)
+        output_format(args.out, TABLE_FORMATS)
     a = Scenario.load(args.a)
     if args.b is None and not args.overrides:
         return _fail("give B.yaml, or --set PATH=VALUE changes that make B from A")

@@ -26,15 +26,12 @@ from ._execute import RunSpec, execute
 from .errors import ScenarioError
 from .run import MAX_SEED, check_run_arguments
 from .scenario import Scenario
+from .sweep_file import output_format, write_table
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["sweep", "plan_points", "SweepWarning", "OUTPUT_FORMATS"]
-
-#: Sweep table formats by file extension (HDF5 is not offered: Parquet keeps
-#: the table's types and provenance, and needs no HDF5 library in this process).
-OUTPUT_FORMATS = {".parquet": "parquet", ".csv": "csv"}
+__all__ = ["sweep", "plan_points", "SweepWarning"]
 
 #: Columns of a sweep table other than its parameters and metrics.
 RUN_COLUMNS = ("run", "point", "replication", "seed")
@@ -86,7 +83,8 @@ def sweep(scenario: Scenario | str | os.PathLike[str],
         on that cluster; "serial" runs one after another in this process.
     retries: extra tries Dask gives a task that raised.
     progress: show a progress bar of runs done on stderr.
-    out: also write the table to this .parquet or .csv file (atomically).
+    out: also write the table to this .parquet, .csv or .h5/.hdf5 file
+        (atomically; crmsim.load_sweep reads .parquet and .h5 back).
 
     Returns a pandas DataFrame with columns run, point, one per parameter
     path, replication, seed, one per metric, status ('ok' or 'error'),
@@ -137,29 +135,6 @@ def warn_failures(table: pd.DataFrame, paths: Sequence[str], stacklevel: int = 3
                   f"{first['error']}", SweepWarning, stacklevel=stacklevel)
 
 
-def write_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Writes a sweep table to .parquet (types and provenance kept) or .csv, atomically."""
-    from ._atomic import write_atomically
-
-    kind = output_format(path)
-    if kind == "parquet":
-        write_atomically(path, lambda temp: table.to_parquet(temp, index=False))
-    else:
-        write_atomically(path, lambda temp: table.to_csv(temp, index=False))
-
-
-def output_format(path: str | os.PathLike[str]) -> str:
-    """'parquet' or 'csv' from the file name; ValueError for others or a missing folder."""
-    name = os.fspath(path)
-    kind = OUTPUT_FORMATS.get(os.path.splitext(name)[1].lower())
-    if kind is None:
-        raise ValueError(f"out must end in {' or '.join(OUTPUT_FORMATS)}, got {name!r}")
-    folder = os.path.dirname(os.path.abspath(name))
-    if not os.path.isdir(folder):
-        raise ValueError(f"out: folder {folder!r} does not exist")
-    return kind
-
-
 # -- planning: everything is checked here, before any run --------------------
 
 
@@ -170,13 +145,20 @@ class _Plan:
         self.__dict__.update(kw)
 
     def provenance(self) -> dict:
+        """The table's attrs: what was run, by which crmsim; plain JSON values only."""
+        import json
+
         from . import _core
 
+        design = {"grid": self.grid, "ranges": self.ranges, "samples": self.samples}
         return {
             "crmsim_version": _core.__version__,
             "git_commit": _core.git_commit,
             "scenario": self.scenario.name,
             "scenario_source": self.scenario.source,
+            "scenario_yaml": self.scenario.to_yaml(),
+            # Values as JSON has them (a date as its text), so that every file format keeps them.
+            **json.loads(json.dumps(design, default=str)),
             "seed": self.seed,
             "replications": self.replications,
             "population": self.population,
@@ -215,7 +197,9 @@ def _plan(scenario: Any, *, grid: Any, samples: Any, ranges: Any, replications: 
             spec_points.append(p)
     return _Plan(scenario=scenario, points=points, paths=paths, specs=specs,
                  spec_points=spec_points, metrics=metric_spec, seed=seed,
-                 replications=replications, population=population, days=days)
+                 replications=replications, population=population, days=days,
+                 grid=_grid(grid), ranges=_ranges(ranges),
+                 samples=None if samples is None else int(samples))
 
 
 def plan_points(grid: Mapping[str, Sequence[Any]] | None = None, *, samples: int | None = None,

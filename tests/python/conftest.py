@@ -67,9 +67,9 @@ def small_run() -> crmsim.Result:
     return crmsim.run(BASELINE, seed=1, days=60, population=5000)
 
 
-#: For tests that read files with h5py (in the test extras).
+#: For tests that read files with h5py (a dependency of crmsim, kept out of its process).
 needs_h5py = pytest.mark.skipif(importlib.util.find_spec("h5py") is None,
-                                reason="h5py is in the test extras: pip install .[test]")
+                                reason="h5py is a dependency of crmsim: pip install h5py")
 
 
 def in_fresh_python(code: str, *args: object) -> object:

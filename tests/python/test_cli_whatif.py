@@ -37,8 +37,24 @@ def test_sweep_on_a_local_cluster_writes_the_table(tmp_path):
                             ranges={"lifecycle.welcome_days": (30, 120)}, samples=2,
                             replications=2, population=2000, days=60, client="serial",
                             progress=False)
-    pdt.assert_frame_equal(table.drop(columns="seconds"), expected.drop(columns="seconds"))
+    pdt.assert_frame_equal(table.drop(columns="seconds"), expected.drop(columns="seconds"),
+                           check_exact=True)
     assert sorted(os.listdir(tmp_path)) == ["grid.yaml", "sweep.parquet"]
+
+
+def test_sweep_writes_an_hdf5_file(tmp_path):
+    (tmp_path / "grid.yaml").write_text(f"{CHURN}: [0.30, 0.34]\n")
+    done = cli("sweep", BASELINE, "--grid", "grid.yaml", "-r", "2", *SMALL,
+               "--scheduler", "serial", "--out", "sweep.h5", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "wrote sweep.h5 (4 rows: one per run)" in done.stderr
+    table = crmsim.load_sweep(tmp_path / "sweep.h5")
+    expected = crmsim.sweep(BASELINE, {CHURN: [0.30, 0.34]}, replications=2, population=2000,
+                            days=60, client="serial", progress=False)
+    pdt.assert_frame_equal(table.drop(columns="seconds"), expected.drop(columns="seconds"),
+                           check_exact=True)
+    assert table.attrs["scenario_yaml"] == expected.attrs["scenario_yaml"]
+    assert sorted(os.listdir(tmp_path)) == ["grid.yaml", "sweep.h5"]
 
 
 def test_sweep_with_a_bad_path_fails_before_running(tmp_path):
@@ -74,6 +90,14 @@ def test_compare_with_set_prints_the_planner_table(tmp_path):
     assert lines[6].startswith("total defections") and lines[6].endswith("B lower")
     back = pd.read_csv(tmp_path / "diff.csv")
     assert back["metric"].tolist() == ["customers:final", "defections:sum"]
+
+
+def test_compare_writes_tables_only(tmp_path):
+    done = cli("compare", BASELINE, "--set", f"{CHURN}=0.30", "-r", "3", "--out", "diff.h5",
+               cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == "crmsim: error: out must end in .parquet or .csv, got 'diff.h5'\n"
+    assert os.listdir(tmp_path) == []
 
 
 def test_compare_two_files(tmp_path):

@@ -16,8 +16,16 @@ def test_overrides_change_only_the_named_fields(baseline):
         "segments.2.purchases.spend_mean": 11.5,  # an item by position
         "lifecycle.welcome_days": 60,
         "days": 365,
+        "campaigns.win_back_email.budget": 5000,     # every named list: by name
+        "channels.email.cost_per_contact": 0.003,
+        "propositions.come_back_offer.offer.incentive": 4.0,
     })
     want = baseline.to_dict()
+    names = {key: [item["name"] for item in want[key]]
+             for key in ("campaigns", "channels", "propositions")}
+    want["campaigns"][names["campaigns"].index("win_back_email")]["budget"] = 5000
+    want["channels"][names["channels"].index("email")]["cost_per_contact"] = 0.003
+    want["propositions"][names["propositions"].index("come_back_offer")]["offer"]["incentive"] = 4.0
     want["segments"][0]["churn"]["annual_rate"] = 0.3
     want["segments"][2]["purchases"]["spend_mean"] = 11.5
     want["lifecycle"]["welcome_days"] = 60

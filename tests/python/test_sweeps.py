@@ -50,6 +50,11 @@ def metric_part(table: pd.DataFrame) -> pd.DataFrame:
     return table[["run", "point", CHURN, WELCOME, "replication", "seed", *METRICS, "status"]]
 
 
+def assert_identical(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    """Equal bit for bit: assert_frame_equal compares floats to a tolerance unless told not to."""
+    pdt.assert_frame_equal(left, right, check_exact=True)
+
+
 # -- serial ----------------------------------------------------------------
 
 
@@ -122,7 +127,8 @@ def test_without_parameters_a_sweep_replicates_the_scenario(baseline):
     ({"samples": 3}, ValueError, "samples=N needs ranges"),
     ({"metrics": ["revenu:sum"]}, ValueError, "did you mean 'revenue'"),
     ({"replications": 0}, ValueError, "replications must be at least 1"),
-    ({"out": "sweep.h5"}, ValueError, "out must end in .parquet or .csv"),
+    ({"out": "sweep.txt"}, ValueError, "out must end in .parquet, .csv, .h5 or .hdf5, got "),
+    ({"out": "no/such/folder/sweep.h5"}, ValueError, "out: folder .* does not exist"),
     ({"grid": {"days": [10, 20]}, "days": 5}, ValueError, "leave out the days= run option"),
 ])
 def test_bad_sweeps_fail_before_any_task_is_submitted(baseline, client, monkeypatch, kwargs,
@@ -135,6 +141,28 @@ def test_bad_sweeps_fail_before_any_task_is_submitted(baseline, client, monkeypa
     options = {**RUN, **kwargs}
     with pytest.raises(error, match=message):
         crmsim.sweep(baseline, client=client, **options)
+
+
+def test_hdf5_output_without_h5py_is_refused_before_any_run(baseline, client, monkeypatch,
+                                                            tmp_path):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "h5py" else find_spec(name, *a))
+    monkeypatch.setattr(client, "submit", lambda *a, **kw: pytest.fail("a task was submitted"))
+    with pytest.raises(ValueError, match=r"sweep\.h5' is HDF5, which crmsim writes with h5py; "
+                                         r"install it \(pip install h5py\) or write \.parquet"):
+        crmsim.sweep(baseline, client=client, out=tmp_path / "sweep.h5", **RUN)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_progress_bar_counts_the_runs(baseline, client, capsys):
+    for where in ("serial", client):
+        crmsim.sweep(baseline, {CHURN: [0.30, 0.34]}, replications=2, client=where,
+                     **{**RUN, "days": 5, "progress": True})
+        bar = capsys.readouterr().err
+        assert "sweep: 100%" in bar and "4/4 [" in bar, bar
 
 
 def test_a_failed_run_keeps_its_row_and_the_others(baseline):
@@ -159,7 +187,7 @@ def test_the_table_goes_to_a_file(baseline, tmp_path, suffix):
     back = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path,
                                                                          keep_default_na=False)
     pdt.assert_frame_equal(back.drop(columns="seconds"), t.drop(columns="seconds"),
-                           check_dtype=suffix == ".parquet")
+                           check_dtype=suffix == ".parquet", check_exact=suffix == ".parquet")
     if suffix == ".parquet":
         assert back.attrs["scenario"] == baseline.name  # provenance travels with the file
     assert sorted(os.listdir(tmp_path)) == [path.name]
@@ -170,7 +198,7 @@ def test_the_table_goes_to_a_file(baseline, tmp_path, suffix):
 
 def test_a_sweep_on_the_cluster_equals_the_serial_sweep(baseline, client, serial_table):
     t = crmsim.sweep(baseline, GRID, replications=2, metrics=METRICS, client=client, **RUN)
-    pdt.assert_frame_equal(metric_part(t), metric_part(serial_table))  # bit-identical
+    assert_identical(metric_part(t), metric_part(serial_table))
     workers = client.scheduler_info()["workers"]
     assert len(workers) == 2
 
@@ -178,8 +206,8 @@ def test_a_sweep_on_the_cluster_equals_the_serial_sweep(baseline, client, serial
 def test_a_comparison_on_the_cluster_equals_the_serial_one(baseline, client):
     alt = baseline.with_overrides({CHURN: 0.33})
     kw = {"population": 2000, "days": 60, "metrics": ["customers:final", "revenue:sum"]}
-    pdt.assert_frame_equal(crmsim.compare(baseline, alt, 3, client=client, **kw),
-                           crmsim.compare(baseline, alt, 3, client="serial", **kw))
+    assert_identical(crmsim.compare(baseline, alt, 3, client=client, **kw),
+                     crmsim.compare(baseline, alt, 3, client="serial", **kw))
 
 
 def _die_once(marker: str):
@@ -206,7 +234,7 @@ def test_a_killed_worker_does_not_lose_the_sweep(baseline, client, tmp_path, ser
     killed = int(marker.read_text())
     assert killed not in client.run(os.getpid).values()  # that process is gone
     assert (t["status"] == "ok").all(), t["error"].tolist()
-    pdt.assert_frame_equal(metric_part(t), metric_part(serial_table))
+    assert_identical(metric_part(t), metric_part(serial_table))
     assert t["seed_again"].tolist() == t["seed"].astype(float).tolist()
 
 
@@ -214,14 +242,14 @@ def test_without_a_client_a_local_cluster_is_started_and_closed(baseline, serial
     before = set(multiprocessing.active_children())
     t = crmsim.sweep(baseline, GRID, replications=2, metrics=METRICS, client=None, workers=2,
                      **RUN)
-    pdt.assert_frame_equal(metric_part(t), metric_part(serial_table))
+    assert_identical(metric_part(t), metric_part(serial_table))
     assert set(multiprocessing.active_children()) <= before  # its worker processes are gone
 
 
 def test_a_scheduler_address_is_a_client_too(baseline, client, serial_table):
     t = crmsim.sweep(baseline, GRID, replications=2, metrics=METRICS,
                      client=client.scheduler.address, **RUN)
-    pdt.assert_frame_equal(metric_part(t), metric_part(serial_table))
+    assert_identical(metric_part(t), metric_part(serial_table))
 
 
 def test_bad_clients_are_named(baseline):
@@ -231,4 +259,4 @@ def test_bad_clients_are_named(baseline):
 
 def test_the_baseline_path_can_be_given(serial_table):
     t = crmsim.sweep(BASELINE, GRID, replications=2, metrics=METRICS, client="serial", **RUN)
-    pdt.assert_frame_equal(metric_part(t), metric_part(serial_table))
+    assert_identical(metric_part(t), metric_part(serial_table))
