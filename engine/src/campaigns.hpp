@@ -1,11 +1,13 @@
-// Campaigns inside a day (internal to the engine): targeting (parallel),
-// deterministic selection under budgets, caps, capacities and the contact
-// policy (serial, in priority order), contact outcomes and responses, and
-// the bookkeeping of treated and holdout groups.
+// Campaigns inside a day (internal to the engine): planning and targeting
+// (parallel; campaigns.cpp), and deterministic selection under budgets,
+// caps, capacities and the contact policy, campaign by campaign in priority
+// order, with contact outcomes, responses and the bookkeeping of treated and
+// holdout groups (campaign_contact.cpp).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "crmsim/agents.hpp"
@@ -90,6 +92,7 @@ struct Candidate {
   float score;          ///< propensity score, 0..1, higher first
   std::uint32_t hash;   ///< tie-break, from (agent, campaign, seed)
   bool holdout;         ///< in the campaign's control group
+  std::uint8_t marks = 0;  ///< what selection found out and decided (campaign_contact.cpp)
 };
 
 /// Everything the targeting pass reads.
@@ -116,13 +119,17 @@ struct CampaignState {
   double adstock = 0.0;           ///< brand carry-over: share of the market reached, decayed
 };
 
-/// Tallies the campaign phase adds to the day.
+/// Tallies the campaign phase adds to the day: one per chunk.
 struct CampaignDayTallies {
   KpiRow& segments;
   Tally<std::int64_t>& campaigns;
   Tally<std::int64_t>& tiers;
-  std::vector<Event>* events = nullptr;  ///< logged events (when ContactContext::events is set)
 };
+
+/// Runs body(chunk, begin, end) over the fixed-size chunks of [0, n), in
+/// parallel; the work of chunk c may write only chunk c's tallies.
+using ChunkBody = std::function<void(std::size_t chunk, std::size_t begin, std::size_t end)>;
+using ChunkRunner = std::function<void(std::size_t n, std::size_t chunk_size, const ChunkBody& body)>;
 
 /// Everything selection and contact need.
 struct ContactContext {
@@ -132,15 +139,19 @@ struct ContactContext {
   const std::vector<SegmentRates>* rates = nullptr;
   const TierBounds* tiers = nullptr;
   const EventSampler* events = nullptr;  ///< event log sample; null = no event log
+  ChunkRunner for_each_chunk;            ///< the simulation's parallel loop
+  std::size_t chunk_size = 16384;        ///< its chunk size: at most as many chunks as tallies
 };
 
 /// Selects and contacts, campaign by campaign in priority order, and applies
 /// responses. `candidates[k]` holds running[k]'s candidates in agent order.
+/// `tallies[c]` takes chunk c's counts (at least as many as chunks of the
+/// longest list); logged events are appended to `events` (null: none).
 void select_and_contact(const ContactContext& ctx, const std::vector<CampaignPlan>& plans,
                         const std::vector<int>& running,
                         std::vector<std::vector<Candidate>>& candidates,
                         std::vector<CampaignState>& states, AgentArrays& agents,
-                        CampaignDayTallies tallies);
+                        std::vector<CampaignDayTallies>& tallies, std::vector<Event>* events);
 
 /// Contacts within the policy window before today, from the agent's ring.
 int recent_contacts(const AgentArrays& agents, std::size_t i, int day, int window_days) noexcept;

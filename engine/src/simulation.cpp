@@ -498,12 +498,22 @@ void Simulation::step() {
     contact.spec = &spec_;
     contact.rates = &rates_;
     contact.tiers = &camp.tiers;
-    auto& first = camp.chunks.front();  // serial tallies join chunk 0's
+    contact.chunk_size = chunk;
+    contact.for_each_chunk = [this](std::size_t n, std::size_t size, const detail::ChunkBody& body) {
+      parallel_->for_each_chunk(n, size, body);
+    };
+    std::vector<detail::CampaignDayTallies> tallies;
+    tallies.reserve(camp.chunks.size());
+    for (auto& t : camp.chunks) tallies.push_back({t.segments, t.campaigns, t.tiers});
     events_->day_campaign.clear();
     contact.events = events_->on ? &events_->sampler : nullptr;
     detail::select_and_contact(contact, camp.plans, running, candidates, camp.states, agents_,
-                               {first.segments, first.campaigns, first.tiers,
-                                &events_->day_campaign});
+                               tallies, &events_->day_campaign);
+    // Contacts change agents in parallel: stopped during them, the day is half done.
+    if (stop_requested()) {
+      broken_day_ = today;
+      throw Interrupted("the run was stopped in the middle of day " + std::to_string(today));
+    }
     if (events_->on) {
       events_->pending.insert(events_->pending.end(), events_->day_campaign.begin(),
                               events_->day_campaign.end());

@@ -220,6 +220,25 @@ def test_opted_out_people_are_never_contacted_again():
     assert opted_out.sum() == unsubscribed.sum()
 
 
+def test_who_opts_out_is_not_contacted_by_a_later_campaign_the_same_day():
+    # Everybody the SMS reaches opts out; the e-mail, lower in priority, runs
+    # the same day on the same people and must find none of them contactable.
+    d = copy.deepcopy(CONSTRAINED)
+    d["channels"].append({"name": "sms", "cost_per_contact": 0.05, "reach": 1.0,
+                          "base_response": 0.01, "unsubscribe_probability": 1.0})
+    wave = {"type": "cross_sell", "schedule": {"start_day": 1, "every_days": 30},
+            "measurement_days": 10}
+    d["campaigns"] = [dict(wave, name="sms_first", channel="sms", priority=1),
+                      dict(wave, name="email_second", channel="email", priority=2)]
+    d["days"] = 1
+    table = crmsim.run(crmsim.Scenario.from_dict(d), seed=3, threads=2).campaigns
+    assert table.loc["sms_first", "contacted"] > 1000
+    assert table.loc["sms_first", "unsubscribed"] == table.loc["sms_first", "contacted"]
+    assert table.loc["email_second", "eligible"] == table.loc["sms_first", "eligible"]
+    assert table.loc["email_second", "selected"] == 0
+    assert table.loc["email_second", "contacted"] == 0
+
+
 def test_holdout_people_are_never_contacted_by_their_campaign():
     d = copy.deepcopy(CONSTRAINED)
     d["campaigns"] = [dict(CONSTRAINED["campaigns"][2], holdout_share=0.3)]
