@@ -7,6 +7,10 @@
   within 0.2%); the log-likelihood within 0.1 of -9582.4. A fit whose
   customers' ages T are off by one week (calibration_end a week late) moves
   a by 2.3% and fails the check.
+- Pareto/NBD by maximum likelihood (model="pareto_nbd") on the same weeks must
+  reproduce its published estimates r = 0.553, alpha = 10.578, s = 0.606,
+  beta = 11.669 and log-likelihood -9595.0 (Fader, Hardie & Lee 2005) within
+  1% (and 0.1); with T a week late alpha moves by 1.3% and the check fails.
 - The calibrated population (to_scenario) simulated through week 78 must
   track the actual cumulative repeat purchases of weeks 40-78 (the holdout)
   with a mean absolute percentage error below 10%. The model's own closed
@@ -35,6 +39,7 @@ from .conftest import DATA
 
 PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 PUBLISHED_GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}
+PUBLISHED_PARETO = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
 SCALE = 20   # copies of the cohort in the simulated population
 
 
@@ -71,12 +76,37 @@ def test_estimates_reproduce_the_published_ones_within_1_percent(checker, calibr
     assert ((table["low"] < table["estimate"]) & (table["estimate"] < table["high"])).all()
 
 
-def test_estimates_check_fails_when_the_ages_are_a_week_off(checker):
-    log = pd.read_csv(DATA / "CDNOW_sample.txt", sep=r"\s+", header=None,
-                      names=["id", "master_id", "date", "cds", "amount"])
-    late = crmsim.calibrate.from_transactions(log, calibration_end="1997-10-07")
+def test_estimates_check_fails_when_the_ages_are_a_week_off(checker, cdnow):
+    late = crmsim.calibrate.from_transactions(cdnow, calibration_end="1997-10-07")
     check = check_estimates(checker, late, "CDNOW estimates, T one week late", record=False)
     assert not check.passed and check.worst > 2.0
+
+
+def check_pareto(checker, cal, name, record=True):
+    check = checker(name, record)
+    for param, published in PUBLISHED_PARETO.items():
+        check.compare(f"Pareto/NBD {param}", cal.params[param], published, 0.01 * published)
+    return check
+
+
+def test_pareto_nbd_estimates_reproduce_the_published_ones_within_1_percent(checker, cdnow):
+    cal = crmsim.calibrate.from_transactions(cdnow, calibration_end="1997-09-30", value=None,
+                                              model="pareto_nbd")
+    assert cal.model_name == "Pareto/NBD" and set(cal.params) == set(PUBLISHED_PARETO)
+    check = check_pareto(checker, cal, "CDNOW Pareto/NBD estimates (1%)")
+    check.compare("Pareto/NBD log-likelihood", cal.log_likelihood, -9595.0, 0.1)
+    assert check.passed, check.failures()
+    assert all(0 < se < cal.params[k] for k, se in cal.standard_errors.items())
+    # Its closed-form forecast misses the holdout weeks by about as much as the BG/NBD's.
+    actual, expected = cal.actual_repeat_curve(546), cal.expected_repeat_curve(546)
+    assert mape(actual.loc[40:78], expected.loc[40:78]) < 5.0
+
+
+def test_pareto_nbd_check_fails_when_the_ages_are_a_week_off(checker, cdnow):
+    late = crmsim.calibrate.from_transactions(cdnow, calibration_end="1997-10-07", value=None,
+                                              model="pareto_nbd")
+    check = check_pareto(checker, late, "CDNOW Pareto/NBD, T one week late", record=False)
+    assert not check.passed and check.worst > 1.2
 
 
 def holdout_check(checker, calibration, scenario, name, record=True):
