@@ -1,4 +1,4 @@
-"""Calibration from a transaction log: BG/NBD and Gamma-Gamma by maximum likelihood.
+"""Calibration from a transaction log: BG/NBD (or Pareto/NBD) and Gamma-Gamma by maximum likelihood.
 
     import pandas as pd, crmsim
     log = pd.read_csv("transactions.csv")                     # one row per transaction
@@ -20,6 +20,11 @@ the repeat purchases (the first excluded) of customers with at least one.
 
 Standard errors come from the inverse of the observed information (the
 numerical Hessian of the log-likelihood at the maximum).
+
+``model="pareto_nbd"`` fits the Pareto/NBD instead (lifetimes exponential,
+ending at any time rather than right after a purchase; parameters r, alpha,
+s, beta) for its estimates, log-likelihood and closed-form forecasts; the
+engine simulates the BG/NBD only, so such a fit has no ``to_scenario``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import _pareto_nbd
 from .errors import CalibrationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,13 +46,21 @@ if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario
 
 __all__ = ["from_transactions", "Calibration", "customer_summary", "bgnbd_expected_purchases",
-           "bgnbd_log_likelihood", "gamma_gamma_log_likelihood", "mape", "CalibrationError"]
+           "bgnbd_log_likelihood", "pareto_nbd_expected_purchases", "pareto_nbd_log_likelihood",
+           "gamma_gamma_log_likelihood", "mape", "CalibrationError", "MODELS"]
 
 #: Fewest repeat buyers a fit accepts by default: with fewer, the dropout
 #: parameters (a, b) and the spend model are not identified in practice.
 MIN_REPEAT_BUYERS = 20
 
 _EIGHT_DIGITS = re.compile(r"^\d{8}$")
+
+#: The purchase models from_transactions fits: model= name -> (display name, parameters).
+MODELS = {"bgnbd": ("BG/NBD", ("r", "alpha", "a", "b")),
+          "pareto_nbd": ("Pareto/NBD", ("r", "alpha", "s", "beta"))}
+
+pareto_nbd_log_likelihood = _pareto_nbd.log_likelihood
+pareto_nbd_expected_purchases = _pareto_nbd.expected_purchases
 
 
 # -- the models ------------------------------------------------------------------
@@ -324,13 +338,17 @@ def customer_summary(daily: pd.DataFrame, calibration_end: pd.Timestamp,
 
 @dataclass(frozen=True, eq=False)
 class Calibration:
-    """BG/NBD (and Gamma-Gamma) estimates from a transaction log (see :func:`from_transactions`)."""
+    """BG/NBD or Pareto/NBD (and Gamma-Gamma) estimates from a transaction log.
 
-    #: BG/NBD estimates: r, alpha (per period), a, b.
+    See :func:`from_transactions`.
+    """
+
+    #: Purchase-model estimates: BG/NBD r, alpha (per period), a, b; Pareto/NBD
+    #: r, alpha, s, beta (per period).
     params: dict[str, float]
     #: Their standard errors (NaN when the information matrix is singular).
     standard_errors: dict[str, float]
-    #: Maximised BG/NBD log-likelihood.
+    #: Maximised purchase-model log-likelihood.
     log_likelihood: float
     #: Gamma-Gamma estimates p, q, gamma, or None without a value column.
     spend: dict[str, float] | None
@@ -346,9 +364,16 @@ class Calibration:
     calibration_end: pd.Timestamp
     #: Days per period (7: parameters per week).
     period_days: int
-    #: Covariance matrices of the estimates (BG/NBD, then Gamma-Gamma or None).
+    #: Covariance matrices of the estimates (purchase model, then Gamma-Gamma or None).
     covariance: Any = field(repr=False, default=None)
     spend_covariance: Any = field(repr=False, default=None)
+    #: The purchase model fitted: "bgnbd" or "pareto_nbd" (see MODELS).
+    model: str = "bgnbd"
+
+    @property
+    def model_name(self) -> str:
+        """The purchase model as papers write it: 'BG/NBD' or 'Pareto/NBD'."""
+        return MODELS[self.model][0]
 
     # -- figures ---------------------------------------------------------------------
 
@@ -376,7 +401,7 @@ class Calibration:
 
         z = float(stats.norm.ppf(0.5 + level / 2.0))
         rows = []
-        blocks = [("BG/NBD", self.params, self.standard_errors)]
+        blocks = [(self.model_name, self.params, self.standard_errors)]
         if self.spend is not None:
             blocks.append(("Gamma-Gamma", self.spend, self.spend_standard_errors or {}))
         for model, est, se in blocks:
@@ -391,7 +416,7 @@ class Calibration:
         lines = [f"Calibration on {self.n_customers:,} customers ({self.n_repeat_buyers:,} repeat "
                  f"buyers) to {self.calibration_end.date().isoformat()}, periods of "
                  f"{self.period_days} days",
-                 f"BG/NBD        log-likelihood {self.log_likelihood:,.1f}"]
+                 f"{self.model_name:<13} log-likelihood {self.log_likelihood:,.1f}"]
         for name, value in self.params.items():
             lines.append(f"  {name:<8} {value:10.4f}  (SE {self.standard_errors[name]:.4f})")
         if self.spend is not None:
@@ -412,7 +437,9 @@ class Calibration:
 
     def expected_repeat_purchases(self, t: Any) -> Any:
         """E[X(t)] of one new customer at the estimates, t in periods."""
-        return bgnbd_expected_purchases(tuple(self.params.values()), t)
+        closed_form = (pareto_nbd_expected_purchases if self.model == "pareto_nbd"
+                       else bgnbd_expected_purchases)
+        return closed_form(tuple(self.params.values()), t)
 
     # -- curves ------------------------------------------------------------------------
 
@@ -437,7 +464,7 @@ class Calibration:
         return self._per_period(np.cumsum(per_day), "actual")
 
     def expected_repeat_curve(self, days: int | None = None) -> pd.Series:
-        """The BG/NBD closed form of :meth:`actual_repeat_curve`: the sum of E[X(t - t_i)]."""
+        """The fitted model's closed form of :meth:`actual_repeat_curve`: sum of E[X(t - t_i)]."""
         import numpy as np
 
         days = self._horizon(days)
@@ -507,11 +534,19 @@ class Calibration:
         period of ``period_days`` days. ``days`` defaults to the last day of
         the log, so a run covers the calibration and the holdout periods.
         ``dropout_multiplier`` scales every customer's dropout probability (a
-        retention what-if; 1 = as fitted).
+        retention what-if; 1 = as fitted). Needs a BG/NBD fit: the engine's
+        ``btyd`` model is the BG/NBD.
         """
         import numpy as np
 
         from .scenario import Scenario
+
+        if self.model != "bgnbd":
+            raise CalibrationError(
+                f"to_scenario needs a BG/NBD fit, this one is {self.model_name}: the engine "
+                "simulates buy-till-you-die customers as BG/NBD (dropout right after a "
+                "purchase) and has no model of the Pareto/NBD's lifetimes; fit with "
+                "model='bgnbd' to simulate")
 
         if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
             raise ValueError(f"scale must be a whole number of at least 1, got {scale!r}")
@@ -543,8 +578,9 @@ class Calibration:
 def from_transactions(df: pd.DataFrame, customer: Any = "id", date: Any = "date",
                       value: Any = "amount", calibration_end: Any = None, *,
                       period_days: int = 7, date_format: str | None = None,
-                      min_repeat_buyers: int = MIN_REPEAT_BUYERS) -> Calibration:
-    """Fits BG/NBD (and Gamma-Gamma spend) to a transaction log by maximum likelihood.
+                      min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+                      model: str = "bgnbd") -> Calibration:
+    """Fits BG/NBD or Pareto/NBD (and Gamma-Gamma spend) to a transaction log by maximum likelihood.
 
     df: one row per transaction. customer, date, value: its column names
         (value=None fits purchases only). Dates may be datetime values,
@@ -553,6 +589,8 @@ def from_transactions(df: pd.DataFrame, customer: Any = "id", date: Any = "date"
         transactions are the holdout (default: the last transaction).
     period_days: days per period of the rates (7: weeks).
     min_repeat_buyers: fewest customers with a repeat purchase to fit.
+    model: the purchase model, "bgnbd" (the engine's btyd model) or
+        "pareto_nbd" (estimates and closed forms only, no to_scenario).
 
     Raises CalibrationError naming the problem: a missing column, dates or
     amounts that cannot be read, negative amounts, too few repeat buyers, or
@@ -560,6 +598,9 @@ def from_transactions(df: pd.DataFrame, customer: Any = "id", date: Any = "date"
     """
     import numpy as np
 
+    if model not in MODELS:
+        raise CalibrationError(f"model must be one of {', '.join(map(repr, MODELS))}, "
+                               f"got {model!r}")
     if isinstance(period_days, bool) or not isinstance(period_days, int) or period_days < 1:
         raise CalibrationError(f"period_days must be a whole number of days of at least 1, "
                                f"got {period_days!r}")
@@ -577,12 +618,15 @@ def from_transactions(df: pd.DataFrame, customer: Any = "id", date: Any = "date"
             f"too few repeat buyers to fit: {repeaters} of {len(customers):,} customers bought "
             f"again by {end.date().isoformat()}, the fit needs at least {min_repeat_buyers} "
             "(use a longer calibration period or more customers)")
-    x = customers["frequency"].to_numpy(float)
-    tx = customers["recency"].to_numpy(float)
-    T = customers["T"].to_numpy(float)
-    names = ("r", "alpha", "a", "b")
-    estimates, loglik, cov = _fit(lambda p: -np.sum(bgnbd_log_likelihood(p, x, tx, T)),
-                                  [1.0, 1.0, 1.0, 1.0], "BG/NBD", names)
+    # Customers with the same (x, t_x, T) share a likelihood: each distinct one
+    # is computed once and counted as often as it occurs.
+    alike = customers.groupby(["frequency", "recency", "T"]).size()
+    x, tx, T = (alike.index.get_level_values(k).to_numpy(float) for k in range(3))
+    count = alike.to_numpy(float)
+    what, names = MODELS[model]
+    likelihood = pareto_nbd_log_likelihood if model == "pareto_nbd" else bgnbd_log_likelihood
+    estimates, loglik, cov = _fit(lambda p: -np.sum(count * likelihood(p, x, tx, T)),
+                                  [1.0, 1.0, 1.0, 1.0], what, names)
     params = {n: float(v) for n, v in zip(names, estimates)}
     errors = {n: float(math.sqrt(v)) if v == v else math.nan
               for n, v in zip(names, np.diag(cov))}
@@ -608,7 +652,7 @@ def from_transactions(df: pd.DataFrame, customer: Any = "id", date: Any = "date"
                        spend=spend, spend_standard_errors=spend_errors,
                        spend_log_likelihood=spend_ll, customers=customers, transactions=daily,
                        calibration_end=end, period_days=period_days, covariance=cov,
-                       spend_covariance=spend_cov)
+                       spend_covariance=spend_cov, model=model)
 
 
 def mape(actual: Any, predicted: Any) -> float:

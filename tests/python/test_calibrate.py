@@ -204,3 +204,19 @@ def test_to_scenario_runs_the_cohort(log):
     assert no_spend.to_dict()["segments"][0]["btyd"]["spend"] is None
     with pytest.raises(ValueError, match="scale must be a whole number of at least 1"):
         cal.to_scenario(scale=0)
+
+
+def test_pareto_nbd_fit_reports_its_own_model_and_has_no_scenario(log):
+    cal = from_transactions(log, calibration_end="2026-09-30", model="pareto_nbd")
+    assert cal.model == "pareto_nbd" and set(cal.params) == {"r", "alpha", "s", "beta"}
+    assert "Pareto/NBD    log-likelihood" in cal.summary()
+    assert list(cal.table().index.get_level_values("model").unique()) == ["Pareto/NBD",
+                                                                          "Gamma-Gamma"]
+    assert (cal.table()["standard_error"] > 0).all()
+    assert cal.expected_repeat_purchases(52.0) > cal.expected_repeat_purchases(26.0) > 0
+    assert len(cal.expected_repeat_curve(364)) == 52
+    with pytest.raises(CalibrationError) as e:
+        cal.to_scenario()
+    assert str(e.value).startswith("to_scenario needs a BG/NBD fit, this one is Pareto/NBD")
+    assert message(log, model="pareto") == ("model must be one of 'bgnbd', 'pareto_nbd', got "
+                                            "'pareto'")

@@ -141,3 +141,15 @@ def uniforms(seed: int, purpose: int, agents: np.ndarray, day: int) -> np.ndarra
     """
     words = philox4x32_10(agents, day, 0, seed >> 32, seed, purpose)[0]
     return (words.astype(np.float64) + 0.5) * 2.0**-32
+
+
+def markov_clv_horizon(P: np.ndarray, R: np.ndarray, d: float, periods: int) -> np.ndarray:
+    """Pfeifer & Carraway over a finite horizon: sum_{k<T} (P/(1+d))^k R = (I - M)^{-1} (I - M^T) R.
+
+    M = P / (1 + d); the reward of the state held during period k is discounted k
+    periods, the first undiscounted.
+    """
+    M = np.asarray(P, dtype=float) / (1.0 + d)
+    eye = np.eye(len(M))
+    return np.linalg.solve(eye - M, (eye - np.linalg.matrix_power(M, periods))
+                           @ np.asarray(R, dtype=float))

@@ -80,7 +80,8 @@ def pytest_terminal_summary(terminalreporter):
     if not _ROWS:
         return
     tr = terminalreporter
-    tr.section("validation: simulated vs closed form / published (tolerance = SE x factor)")
+    tr.section("validation: simulated vs closed form / published (tolerance: SE x factor, or the "
+               "requirement)")
     tr.write_line(f"{'check':<36} {'quantity':<26} {'simulated':>12} {'reference':>12} "
                   f"{'deviation':>11} {'tolerance':>10}")
     for r in _ROWS:
@@ -89,7 +90,7 @@ def pytest_terminal_summary(terminalreporter):
                       f"{'' if r.ok else '  FAIL'}")
     if _PERTURBED:
         tr.write_line("")
-        tr.write_line("perturbed engine parameter: largest |deviation| / tolerance "
+        tr.write_line("perturbed engine (or fit): largest |deviation| / tolerance "
                       "(above 1 = caught)")
         for c in _PERTURBED:
             tr.write_line(f"  {c.check:<60} {c.worst:8.1f}")

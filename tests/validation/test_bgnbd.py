@@ -55,32 +55,51 @@ def check_closed_form(checker, mean, se, name, record=True):
     return check
 
 
-def test_expected_purchases_follow_the_bgnbd_closed_form(checker):
-    mean, se = expected_purchases(CDNOW)
-    check = check_closed_form(checker, mean, se, "BG/NBD E[X(t)] closed form")
-    assert check.passed, check.failures()
-
-    # The published table (computed at the unrounded estimates).
-    published = checker("BG/NBD E[X(t)] published table")
+def check_published(checker, mean, se, name, record=True):
+    """The published table (computed at the unrounded estimates), plus their rounding."""
+    check = checker(name, record)
     at = [list(WEEKS).index(t) for t in PUBLISHED]
     rounding = np.abs(bgnbd_expected(*CDNOW.values(), np.array(list(PUBLISHED)))
                       - np.array(list(PUBLISHED.values())))
     assert rounding.max() < 0.003
-    published.compare([f"E[X({t})]" for t in PUBLISHED], mean[at], list(PUBLISHED.values()),
-                      4.0 * se[at] + rounding)
+    check.compare([f"E[X({t})]" for t in PUBLISHED], mean[at], list(PUBLISHED.values()),
+                  4.0 * se[at] + rounding)
+    return check
+
+
+def check_nbd(checker, mean, se, name, record=True):
+    """Nobody drops out: purchases are NBD, E[X(t)] = r t / alpha exactly."""
+    check = checker(name, record)
+    check.compare([f"E[X({t})]" for t in WEEKS], mean, CDNOW["r"] * WEEKS / CDNOW["alpha"],
+                  4.0 * se)
+    return check
+
+
+def test_expected_purchases_follow_the_bgnbd_closed_form(checker):
+    mean, se = expected_purchases(CDNOW)
+    check = check_closed_form(checker, mean, se, "BG/NBD E[X(t)] closed form")
+    assert check.passed, check.failures()
+    published = check_published(checker, mean, se, "BG/NBD E[X(t)] published table")
     assert published.passed, published.failures()
 
 
-def test_bgnbd_check_fails_when_r_is_off_by_10_percent(checker):
+def test_bgnbd_checks_fail_when_r_is_off_by_10_percent(checker):
     mean, se = expected_purchases({**CDNOW, "r": 1.1 * CDNOW["r"]})
     check = check_closed_form(checker, mean, se, "BG/NBD E[X(t)], r x 1.1", record=False)
     assert not check.passed and check.worst > 3.0
+    published = check_published(checker, mean, se, "BG/NBD published table, r x 1.1",
+                                record=False)
+    assert not published.passed and published.worst > 3.0
 
 
 def test_dropout_multiplier_zero_gives_the_nbd(checker):
-    # Nobody drops out: purchases are NBD, E[X(t)] = r t / alpha exactly.
     mean, se = expected_purchases({**CDNOW, "dropout_multiplier": 0.0}, seed=6)
-    check = checker("NBD (no dropout) r t / alpha")
-    check.compare([f"E[X({t})]" for t in WEEKS], mean, CDNOW["r"] * WEEKS / CDNOW["alpha"],
-                  4.0 * se)
+    check = check_nbd(checker, mean, se, "NBD (no dropout) r t / alpha")
     assert check.passed, check.failures()
+
+
+def test_nbd_check_fails_when_a_few_customers_still_drop_out(checker):
+    # An engine that kept 5% of the dropouts when told to switch them off.
+    mean, se = expected_purchases({**CDNOW, "dropout_multiplier": 0.05}, seed=6)
+    check = check_nbd(checker, mean, se, "NBD, dropout x 0.05 left on", record=False)
+    assert not check.passed and check.worst > 3.0
