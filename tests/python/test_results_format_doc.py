@@ -73,7 +73,7 @@ def doc_parts() -> tuple[str, str]:
     """The results-file part and the checkpoint part of the document."""
     text = DOC.read_text(encoding="utf-8")
     results, rest = text.split("\n## Checkpoint", 1)
-    return results, rest.split("\n## Reading a results file", 1)[0]
+    return results, rest.split("\n## ", 1)[0]  # up to the next section
 
 
 def table_rows(part: str) -> list[tuple[str, list[str]]]:
