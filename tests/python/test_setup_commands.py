@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import readme_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,12 +76,20 @@ def test_test_on_a_fresh_machine_bootstraps_then_runs_cpp_and_python_tests():
     assert first("pip install") < first("-m pytest tests/python tests/validation")
 
 
-def test_demo_prints_the_baseline_summary():
+def test_demo_prints_the_baseline_summary_the_readme_shows():
     done = _make("demo")
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "Customers" in out and "Revenue" in out, out
     assert "pip install" not in out and "bootstrap" not in out
+    # The README's walk-through shows the start of this output; only the
+    # "Run" line (threads and seconds) depends on the machine.
+    shown = readme_blocks("A walk through a scenario", "text")[0].splitlines()
+    printed = out.splitlines()
+    assert shown[-1] == "..."
+    for line in shown[:-1]:
+        if not line.startswith("  Run "):
+            assert line in printed, f"README.md shows {line!r}; make demo prints:\n{out}"
 
 
 def test_bootstrap_is_quick_and_silent_when_everything_is_installed():
