@@ -185,3 +185,77 @@ TEST_CASE("well-mixed Bass diffusion follows the closed form", "[lifecycle][vali
     CHECK(std::abs(share - closed) < 0.008);
   }
 }
+
+TEST_CASE("active customers develop to a second product at the development rate", "[lifecycle]") {
+  auto spec = quiet_scenario(50000, 365);
+  spec.segments[0].initial.active = 50000;
+  spec.segments[0].development.per_year = 1.0;
+  crmsim::Simulation sim(spec, {.seed = 10, .threads = 2});
+  sim.run_to_end();
+  // A hazard of 1 per year for a year: 1 - e^-1 of them develop; binomial
+  // standard error 0.0022 at n = 50,000.
+  const auto developed = sim.kpis().total(365, Kpi::developed);
+  CHECK(std::abs(static_cast<double>(developed) / 50000.0 - (1.0 - std::exp(-1.0))) < 0.011);
+  CHECK(total_flow(sim, Kpi::developments) == developed);  // nobody leaves developed here
+  CHECK(sim.kpis().total(365, Kpi::active) == 50000 - developed);
+  const auto& a = sim.agents();
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    REQUIRE(a.products[i] == (a.state[i] == State::developed ? 2 : 1));
+  }
+}
+
+TEST_CASE("problems put active and developed customers at risk at the problem rate", "[lifecycle]") {
+  auto spec = quiet_scenario(60000, 90);
+  auto& s = spec.segments[0];
+  s.initial.active = 30000;
+  s.initial.developed = 30000;
+  s.problems = {2.0, 36500.0};  // 2 a year; recovery practically never within 90 days
+  crmsim::Simulation sim(spec, {.seed = 11, .threads = 2});
+  sim.run_to_end();
+  // 1 - e^(-2 * 90 / 365) of them meet a problem (standard error 0.002).
+  const double expected = 1.0 - std::exp(-2.0 * 90.0 / 365.0);
+  const auto& k = sim.kpis();
+  const auto at_risk = k.total(90, Kpi::at_risk);
+  CHECK(std::abs(static_cast<double>(at_risk) / 60000.0 - expected) < 0.01);
+  CHECK(total_flow(sim, Kpi::problems) - total_flow(sim, Kpi::recoveries) == at_risk);
+  CHECK(total_flow(sim, Kpi::defections) == 0);
+  // Developed customers keep their second product while at risk.
+  const auto& a = sim.agents();
+  std::int64_t two_products = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) two_products += a.products[i] == 2;
+  CHECK(two_products == 30000);
+  CHECK(k.total(90, Kpi::developed) < 30000);
+}
+
+TEST_CASE("at-risk customers recover or defect at the competing hazards", "[lifecycle]") {
+  constexpr std::int64_t n = 60000;
+  auto spec = quiet_scenario(n, 365);
+  auto& s = spec.segments[0];
+  s.initial.at_risk = n;
+  s.churn.annual_rate = 0.2;
+  s.churn.at_risk_multiplier = 4.0;
+  s.problems = {0.0, 20.0};
+  crmsim::Simulation sim(spec, {.seed = 12, .threads = 2});
+  sim.run_to_end();
+  const double recovery = 1.0 / 20.0;
+  const double defection = 4.0 * -std::log(0.8) / 365.0;
+  // Each day an at-risk customer leaves with probability 1 - e^-(r + d), by
+  // recovery with share r / (r + d): 0.953 (0.988 if the at-risk multiplier
+  // were ignored); binomial standard error 0.0009.
+  const double recovered = static_cast<double>(total_flow(sim, Kpi::recoveries)) / n;
+  CHECK(std::abs(recovered - recovery / (recovery + defection)) < 0.005);
+  // Days spent at risk, day 0 included: a geometric wait with mean 1 / p
+  // (19.6 days; standard error 0.08).
+  const auto& k = sim.kpis();
+  double person_days = 0.0;
+  for (int day = 0; day <= 365; ++day) person_days += static_cast<double>(k.total(day, Kpi::at_risk));
+  const double p = 1.0 - std::exp(-(recovery + defection));
+  CHECK(std::abs(person_days / n - 1.0 / p) < 0.4);
+  CHECK(k.total(365, Kpi::at_risk) == 0);
+  // Recovered customers are established again (their welcome period is long
+  // over); defectors become lapsed, then prospects after the win-back window.
+  CHECK(k.total(365, Kpi::new_customer) == 0);
+  CHECK(k.total(365, Kpi::lapsed) + total_flow(sim, Kpi::returns_to_market) ==
+        total_flow(sim, Kpi::defections));
+  CHECK(total_flow(sim, Kpi::defections) > n - total_flow(sim, Kpi::recoveries));  // active churn too
+}

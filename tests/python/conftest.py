@@ -6,6 +6,7 @@ import copy
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -23,6 +24,17 @@ import crmsim  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+README = ROOT / "README.md"
+
+
+def readme_blocks(section: str, language: str) -> list[str]:
+    """The fenced code blocks in ``language`` under the README heading ``## section``."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"\n## {section}\n")
+    end = text.find("\n## ", start + 1)
+    blocks = re.findall(rf"^```{language}\n(.*?)^```$", text[start:end], re.M | re.S)
+    assert blocks, f"README.md: no {language} block under '## {section}'"
+    return blocks
 
 #: A small valid scenario as YAML text: two segments, most fields left to defaults.
 SMALL_YAML = """\

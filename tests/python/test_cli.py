@@ -99,6 +99,27 @@ def test_run_on_a_bad_scenario_exits_2_and_writes_nothing(tmp_path):
     assert os.listdir(tmp_path) == ["bad.yaml"]
 
 
+@pytest.mark.parametrize("out", ["kpis.csv", "kpis.parquet", "run.h5"])
+def test_run_on_a_scenario_with_several_errors_prints_them_all_and_writes_nothing(tmp_path, out):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BASELINE.read_text()
+                   .replace("annual_rate: 0.18", "annual_rate: 1.8")
+                   .replace("start_date: 2027-01-01", "start_date: 2027-13-01")
+                   .replace("currency: EUR", "currency: EUR\nseed: 3"))
+    done = cli("run", "bad.yaml", "--out", out, "--progress", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    # Every problem, and nothing else: no progress bar, as nothing ran.
+    assert done.stderr.splitlines() == [
+        "bad.yaml: unknown field 'seed' (known fields: name, description, start_date, days, "
+        "currency, lifecycle, model, segments, propositions, fit_effects, analytics, "
+        "contact_policy, value_tiers, channels, campaigns)",
+        "bad.yaml: segments[2].churn.annual_rate: must be between 0 and 1, got 1.8",
+        "bad.yaml: start_date: must be a calendar date (YYYY-MM-DD), got '2027-13-01'",
+    ]
+    assert os.listdir(tmp_path) == ["bad.yaml"]
+
+
 @pytest.mark.parametrize("args, message", [
     (["--out", "kpis.xlsx"],
      "crmsim: error: --out must end in .csv, .parquet, .h5 or .hdf5, got 'kpis.xlsx'"),

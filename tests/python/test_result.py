@@ -11,6 +11,7 @@ import pandas.testing as pdt
 import pytest
 
 import crmsim
+from crmsim import _core
 
 AGENT_DTYPES = {
     "segment": np.uint8, "state": np.uint8, "products": np.uint8, "flags": np.uint8,
@@ -37,6 +38,25 @@ def test_agents_are_read_only_zero_copy_views(small_run):
             again[name].__array_interface__["data"][0], name
         with pytest.raises(ValueError, match="read-only"):
             column[0] = 1
+        # Nor can the flag be turned back on: the owner is not a writable buffer.
+        with pytest.raises(ValueError, match="cannot set WRITEABLE flag"):
+            column.flags.writeable = True
+
+
+def test_agent_views_are_the_engines_memory_not_copies(baseline):
+    # Views taken before the engine moves show the people after it moved:
+    # they are the engine's own columns, not copies made when they were asked for.
+    sim = _core.Simulation(baseline.scaled(3000).with_days(60).engine_dict(), seed=2)
+    views = sim.agents
+    before = {name: column.copy() for name, column in views.items()}
+    sim.advance(60)
+    now = sim.agents
+    for name, column in views.items():
+        assert column.base is sim, name
+        np.testing.assert_array_equal(column, now[name], err_msg=name)
+    for name in ("state", "state_since", "revenue_cents", "last_purchase_day"):
+        assert not np.array_equal(views[name], before[name]), name
+    assert (views["revenue_cents"] >= before["revenue_cents"]).all()
 
 
 def test_agents_match_the_kpis(small_run):

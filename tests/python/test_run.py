@@ -97,7 +97,7 @@ def test_same_seed_same_tables_different_seed_different():
 
 
 def test_results_do_not_depend_on_the_thread_count():
-    # 50,000 people are four engine chunks: enough for threads to share the work.
+    # 50,000 people are 49 engine chunks of 1,024 (chunk_size_for): 8 threads all get work.
     runs = {t: crmsim.run(BASELINE, seed=3, days=45, population=50_000, threads=t)
             for t in (1, 2, 8)}
     assert [r.threads for r in runs.values()] == [1, 2, 8]
