@@ -82,7 +82,8 @@ class Simulation:
         """Builds day 0 from a scenario dict with every engine field present, or resumes
         from `checkpoint` (same scenario and seed; UsageError naming what differs).
 
-        seed: 0 to 2**64 - 1; threads: 0 = all cores; chunk_size: agents per work item (0: chosen from the population).
+        seed: 0 to 2**64 - 1; threads: 0 = all cores;
+        chunk_size: agents per work item (0: chosen from the population).
         checks: check the invariants every day (None: checks_by_default()).
         memory_limit: bytes; a larger estimate is refused (MemoryLimitError); 0 = this machine.
         """

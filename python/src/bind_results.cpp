@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "readonly_view.hpp"
 #include "crmsim/errors.hpp"
 #include "crmsim/hdf5_input.hpp"
 #include "crmsim/hdf5_output.hpp"
@@ -20,15 +21,6 @@ namespace py = pybind11;
 
 namespace crmsim::bindings {
 namespace {
-
-/// A read-only numpy view of `data` with `shape`, kept alive by `owner`.
-template <class T>
-py::array readonly_view(const T* data, const std::vector<std::size_t>& shape, py::handle owner) {
-  std::vector<py::ssize_t> dims(shape.begin(), shape.end());
-  py::array_t<T> view(dims, data, owner);
-  py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return view;
-}
 
 /// A read-only numpy array that owns `bytes` (moved into a capsule, no copy).
 py::array owning_array(AgentColumn&& column) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "readonly_view.hpp"
 #include "crmsim/errors.hpp"
 #include "crmsim/limits.hpp"
 #include "crmsim/simulation.hpp"
@@ -372,14 +373,6 @@ void run_interruptibly(Work work, Stop stop) {
   }
   if (signalled) throw py::error_already_set();
   if (failure) std::rethrow_exception(failure);
-}
-
-/// A read-only numpy view of `n` values at `data`, kept alive by `owner`.
-template <class T>
-py::array readonly_view(const T* data, std::vector<py::ssize_t> shape, py::handle owner) {
-  py::array_t<T> view(shape, data, owner);
-  py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return view;
 }
 
 }  // namespace
