@@ -88,16 +88,18 @@ void sort_by_rank(std::vector<RankEntry>::iterator first, std::vector<RankEntry>
                   bool in_position_order) {
   const auto n = static_cast<std::size_t>(last - first);
   if (n < 2) return;
-  std::vector<RankEntry> from(first, last);
-  std::vector<RankEntry> to(n);
+  // Passes go back and forth between the range and one buffer.
+  std::vector<RankEntry> buffer(n);
+  RankEntry* from = &*first;
+  RankEntry* to = buffer.data();
   const auto radix_pass = [&](auto digit) {
     std::array<std::size_t, 256> slots{};
-    for (const RankEntry& e : from) ++slots[digit(e)];
-    if (slots[digit(from.front())] == n) return;  // every entry has this byte: nothing moves
+    for (std::size_t k = 0; k < n; ++k) ++slots[digit(from[k])];
+    if (slots[digit(from[0])] == n) return;  // every entry has this byte: nothing moves
     std::size_t sum = 0;
     for (std::size_t& c : slots) sum += std::exchange(c, sum);
-    for (const RankEntry& e : from) to[slots[digit(e)]++] = e;
-    from.swap(to);
+    for (std::size_t k = 0; k < n; ++k) to[slots[digit(from[k])]++] = from[k];
+    std::swap(from, to);
   };
   for (int shift = 0; !in_position_order && shift < 32; shift += 8) {
     radix_pass([shift](const RankEntry& e) -> std::size_t { return (e.pos >> shift) & 0xFFu; });
@@ -108,13 +110,10 @@ void sort_by_rank(std::vector<RankEntry>::iterator first, std::vector<RankEntry>
   for (std::size_t k = 0; k < n;) {
     std::size_t end = k + 1;
     while (end < n && (from[end].key >> 32) == (from[k].key >> 32)) ++end;
-    if (end - k > 1) {
-      std::sort(from.begin() + static_cast<std::ptrdiff_t>(k),
-                from.begin() + static_cast<std::ptrdiff_t>(end), ranks_before);
-    }
+    if (end - k > 1) std::sort(from + k, from + end, ranks_before);
     k = end;
   }
-  std::copy(from.begin(), from.end(), first);
+  if (from != &*first) std::copy(from, from + n, first);
 }
 
 /// One campaign on one day.

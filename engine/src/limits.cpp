@@ -81,8 +81,8 @@ MemoryEstimate estimate_memory(const ScenarioSpec& spec, std::int64_t chunk_size
   // candidate on a wave day: 16 bytes each, in the chunk's list and again in
   // the merged list. Who is in the targeted states changes during the run;
   // day 0's counts stand in for it. Ranking one campaign's list by score
-  // takes 48 bytes a candidate more for a moment (an index and a radix
-  // sort's two buffers): once, for the longest list.
+  // takes 32 bytes a candidate more for a moment (an index and a radix
+  // sort's buffer): once, for the longest list.
   std::uint64_t longest = 0;
   for (const auto& c : spec.campaigns) {
     if (c.trigger.kind != TriggerKind::none) continue;
@@ -104,7 +104,7 @@ MemoryEstimate estimate_memory(const ScenarioSpec& spec, std::int64_t chunk_size
     e.working_bytes = plus(e.working_bytes, times(targeted, 2 * 16));
     longest = std::max(longest, targeted);
   }
-  e.working_bytes = plus(e.working_bytes, times(longest, 3 * 16));
+  e.working_bytes = plus(e.working_bytes, times(longest, 2 * 16));
   return e;
 }
 
