@@ -164,18 +164,82 @@ TierBounds derive_tier_bounds(const ScenarioSpec& spec, const std::vector<Segmen
 
 namespace {
 
-/// wanted[k] = 1 when agent first + k is in one of the states of `mask` and
-/// has not opted out: who today's running campaigns may target at all.
-/// Branch-free, so that the compiler vectorises it.
+/// What the targeting pre-pass tests for one running campaign: the person is
+/// in one of `states` and, for a trigger, `column[i] == value`. It accepts
+/// everybody trigger_fires() accepts (and maybe more: target_agent decides).
+struct TargetTest {
+  std::uint8_t states = 0;
+  const std::int32_t* column = nullptr;  ///< null: no trigger, the state decides
+  std::int32_t value = 0;
+};
+
+TargetTest target_test(const CampaignPlan& p, const AgentArrays& a, int day) {
+  constexpr auto customers = static_cast<std::uint8_t>(bit(State::new_customer) | bit(State::active) |
+                                                       bit(State::developed) | bit(State::at_risk));
+  const TriggerSpec& t = p.trigger;
+  const auto only = [&](std::uint8_t states) { return static_cast<std::uint8_t>(p.state_mask & states); };
+  switch (t.kind) {
+    case TriggerKind::none:
+      break;
+    case TriggerKind::tenure_day:
+      return {only(customers), a.acquired_day.data(), day - t.days};
+    case TriggerKind::entered_at_risk:
+      return {only(bit(State::at_risk)), a.state_since.data(), day - 1};
+    case TriggerKind::lapsed_for_days:
+      return {only(bit(State::lapsed)), a.state_since.data(), day - t.days};
+    case TriggerKind::no_purchase_for_days:
+      return {only(customers), a.last_purchase_day.data(), day - t.days};
+  }
+  return {p.state_mask, nullptr, 0};
+}
+
+/// The tests of today's running campaigns, those without a trigger joined
+/// into one (a state test), and so are triggers that test the same column
+/// against the same day.
+std::vector<TargetTest> target_tests(const TargetingContext& ctx, const AgentArrays& a) {
+  std::vector<TargetTest> tests;
+  for (int c : *ctx.running) {
+    const TargetTest t = target_test((*ctx.plans)[static_cast<std::size_t>(c)], a, ctx.day);
+    if (t.states == 0) continue;
+    auto same = std::find_if(tests.begin(), tests.end(), [&](const TargetTest& u) {
+      return u.column == t.column && (t.column == nullptr || u.value == t.value);
+    });
+    if (same != tests.end()) {
+      same->states = static_cast<std::uint8_t>(same->states | t.states);
+    } else {
+      tests.push_back(t);
+    }
+  }
+  return tests;
+}
+
+/// wanted[k] = 1 when agent first + k passes the test of at least one of
+/// today's running campaigns and has not opted out: whom they may target at
+/// all. Branch-free, so that the compiler vectorises it.
 CRMSIM_TARGET_CLONES
-void select_targetable(std::uint8_t mask, const AgentArrays& a, std::size_t first, std::size_t n,
-                       std::uint8_t* __restrict wanted) {
+void select_targetable(const TargetTest* tests, std::size_t count, const AgentArrays& a,
+                       std::size_t first, std::size_t n, std::uint8_t* __restrict wanted) {
   const auto* __restrict state = reinterpret_cast<const std::uint8_t*>(a.state.data()) + first;
   const std::uint8_t* __restrict flags = a.flags.data() + first;
+  std::fill(wanted, wanted + n, std::uint8_t{0});
+  for (std::size_t t = 0; t < count; ++t) {
+    const unsigned states = tests[t].states;
+    if (tests[t].column == nullptr) {
+      for (std::size_t k = 0; k < n; ++k) {
+        wanted[k] = static_cast<std::uint8_t>(wanted[k] | ((states >> state[k]) & 1u));
+      }
+    } else {
+      const std::int32_t* __restrict column = tests[t].column + first;
+      const std::int32_t value = tests[t].value;
+      for (std::size_t k = 0; k < n; ++k) {
+        const unsigned due = column[k] == value ? 1u : 0u;
+        wanted[k] = static_cast<std::uint8_t>(wanted[k] | (((states >> state[k]) & 1u) & due));
+      }
+    }
+  }
   for (std::size_t k = 0; k < n; ++k) {
-    const unsigned in_state = (static_cast<unsigned>(mask) >> state[k]) & 1u;
     const unsigned opted_out = (flags[k] & agent_flags::opted_out) != 0 ? 1u : 0u;
-    wanted[k] = static_cast<std::uint8_t>(in_state & ~opted_out);
+    wanted[k] = static_cast<std::uint8_t>(wanted[k] & ~opted_out);
   }
 }
 
@@ -216,16 +280,15 @@ void target_agent(const TargetingContext& ctx, const AgentArrays& a, std::size_t
 void target_agents(const TargetingContext& ctx, const AgentArrays& a, std::size_t begin,
                    std::size_t end, std::vector<std::vector<Candidate>>& out,
                    Tally<std::int64_t>& tally) {
-  std::uint8_t any_state = 0;
-  for (int c : *ctx.running) any_state |= (*ctx.plans)[static_cast<std::size_t>(c)].state_mask;
   // Most people are in no state any running campaign targets (prospects,
-  // for most campaigns): find the others a block at a time, skip the rest
-  // eight at a time.
+  // for most campaigns), or not on the day a trigger picks: find the others
+  // a block at a time, skip the rest eight at a time.
+  const std::vector<TargetTest> tests = target_tests(ctx, a);
   constexpr std::size_t block = 256;
   alignas(8) std::uint8_t wanted[block];
   for (std::size_t first = begin; first < end; first += block) {
     const std::size_t n = std::min(block, end - first);
-    select_targetable(any_state, a, first, n, wanted);
+    select_targetable(tests.data(), tests.size(), a, first, n, wanted);
     for_each_flagged(wanted, n, [&](std::size_t k) { target_agent(ctx, a, first + k, out, tally); });
   }
 }
