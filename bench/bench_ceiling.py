@@ -33,6 +33,7 @@ from common import (
     QUICK_POPULATION,
     ROOT,
     CpuWatch,
+    add_record_only,
     baseline_engine_dict,
     command_line,
     fmt_rate,
@@ -40,14 +41,13 @@ from common import (
     machine,
     markdown_table,
     measure_quietly,
+    measured_or_recorded,
     now,
     provenance,
-    read_json,
     spread,
     text_table,
     update_results,
     wait_for_quiet,
-    write_json,
 )
 
 BUILD_DIR = ROOT / "build" / "bench"
@@ -93,20 +93,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_POPULATION:,} people and 2 runs; RESULTS.md untouched")
     parser.add_argument("--repeats", type=int, help="runs of each program (default 5; quick 2)")
-    parser.add_argument("--record-only", action="store_true",
-                        help="measure nothing: rewrite the RESULTS.md section from "
-                             "bench/out/bench_ceiling.json")
+    add_record_only(parser, "bench_ceiling")
     args = parser.parse_args(argv)
 
-    if args.record_only:
-        payload = read_json("bench_ceiling")
-        report(payload, record=True)
-        return payload
-    build()
-    payload = measure(quick=args.quick, repeats=args.repeats or (2 if args.quick else 5))
-    out = write_json("bench_ceiling" + ("-quick" if args.quick else ""), payload)
+    def build_and_measure() -> dict:
+        build()
+        return measure(quick=args.quick, repeats=args.repeats or (2 if args.quick else 5))
+
+    payload = measured_or_recorded(args, "bench_ceiling", build_and_measure)
     report(payload, record=not args.quick)
-    print(f"wrote {out}")
     return payload
 
 

@@ -31,6 +31,7 @@ from common import (
     FULL_POPULATION,
     QUICK_POPULATION,
     CpuWatch,
+    add_record_only,
     baseline_engine_dict,
     command_line,
     fmt_rate,
@@ -38,14 +39,13 @@ from common import (
     machine,
     markdown_table,
     measure_quietly,
+    measured_or_recorded,
     now,
     provenance,
-    read_json,
     spread,
     text_table,
     update_results,
     wait_for_quiet,
-    write_json,
 )
 
 from crmsim import _core
@@ -78,20 +78,13 @@ def main(argv: list[str] | None = None) -> dict:
                         help=f"{QUICK_POPULATION:,} people and 2 runs; RESULTS.md untouched")
     parser.add_argument("--repeats", type=int, help="runs per thread count (default 5; quick 2)")
     parser.add_argument("--threads", default="1,2", help="thread counts, comma-separated")
-    parser.add_argument("--record-only", action="store_true",
-                        help="measure nothing: rewrite the RESULTS.md section from "
-                             "bench/out/bench_engine.json")
+    add_record_only(parser, "bench_engine")
     args = parser.parse_args(argv)
 
-    if args.record_only:
-        payload = read_json("bench_engine")
-        report(payload, record=True)
-        return payload
-    payload = measure(quick=args.quick, repeats=args.repeats or (2 if args.quick else 5),
-                      thread_counts=[int(t) for t in args.threads.split(",")])
-    out = write_json("bench_engine" + ("-quick" if args.quick else ""), payload)
+    payload = measured_or_recorded(args, "bench_engine", lambda: measure(
+        quick=args.quick, repeats=args.repeats or (2 if args.quick else 5),
+        thread_counts=[int(t) for t in args.threads.split(",")]))
     report(payload, record=not args.quick)
-    print(f"wrote {out}")
     return payload
 
 

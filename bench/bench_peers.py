@@ -44,6 +44,7 @@ from common import (
     FULL_POPULATION,
     QUICK_POPULATION,
     CpuWatch,
+    add_record_only,
     baseline_engine_dict,
     command_line,
     fmt_rate,
@@ -51,14 +52,13 @@ from common import (
     machine,
     markdown_table,
     measure_quietly,
+    measured_or_recorded,
     now,
     provenance,
-    read_json,
     spread,
     text_table,
     update_results,
     wait_for_quiet,
-    write_json,
 )
 
 from crmsim import _core
@@ -180,23 +180,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="Mesa agents step in a fixed order (agents.do) instead of "
                              "Mesa's usual random order (shuffle_do): same KPIs, about 3x faster")
     parser.add_argument("--no-mesa", action="store_true", help="leave the Mesa peer out")
-    parser.add_argument("--record-only", action="store_true",
-                        help="measure nothing: rewrite the RESULTS.md section from "
-                             "bench/out/bench_peers.json")
+    add_record_only(parser, "bench_peers")
     args = parser.parse_args(argv)
 
-    if args.record_only:
-        payload = read_json("bench_peers")
-    else:
+    def measure_as_asked() -> dict:
         repeats = args.repeats or (2 if args.quick else 5)
         plain_repeats = min(repeats, args.plain_repeats or (1 if args.quick else 3))
         mesa_repeats = 0 if args.no_mesa else min(repeats, args.mesa_repeats or repeats)
         mesa_population = args.mesa_population or (QUICK_MESA_POPULATION if args.quick
                                                    else MESA_POPULATION)
-        payload = measure(args.quick, repeats, plain_repeats, mesa_repeats, mesa_population,
-                          not args.mesa_in_order)
-        out = write_json("bench_peers" + ("-quick" if args.quick else ""), payload)
-        print(f"wrote {out}")
+        return measure(args.quick, repeats, plain_repeats, mesa_repeats, mesa_population,
+                       not args.mesa_in_order)
+
+    payload = measured_or_recorded(args, "bench_peers", measure_as_asked)
     report(payload, record=not args.quick)
     return 0 if payload["agreement"]["ok"] and payload["engine_thread_invariant"] else 1
 

@@ -28,6 +28,7 @@ from bench_engine import peak_memory, time_engine
 from common import (
     ATTEMPTS,
     OUT_DIR,
+    add_record_only,
     baseline_engine_dict,
     command_line,
     fmt_rate,
@@ -35,14 +36,13 @@ from common import (
     machine,
     markdown_table,
     measure_quietly,
+    measured_or_recorded,
     now,
     provenance,
-    read_json,
     spread,
     text_table,
     update_results,
     wait_for_quiet,
-    write_json,
 )
 
 #: (agents, days, runs per thread count).
@@ -59,17 +59,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="10k to 1M agents, 1-2 runs; RESULTS.md untouched")
-    parser.add_argument("--record-only", action="store_true",
-                        help="measure nothing: rewrite the RESULTS.md section and the chart "
-                             "from bench/out/bench_scaling.json")
+    add_record_only(parser, "bench_scaling", also=" and the chart")
     args = parser.parse_args(argv)
 
-    if args.record_only:
-        payload = read_json("bench_scaling")
-    else:
-        payload = measure(QUICK_SIZES if args.quick else FULL_SIZES, quick=args.quick)
-        out = write_json("bench_scaling" + ("-quick" if args.quick else ""), payload)
-        print(f"wrote {out}")
+    payload = measured_or_recorded(args, "bench_scaling", lambda: measure(
+        QUICK_SIZES if args.quick else FULL_SIZES, quick=args.quick))
     report(payload, record=not args.quick)
     return payload
 

@@ -34,19 +34,19 @@ from common import (
     BASELINE,
     ROOT,
     CpuWatch,
+    add_record_only,
     baseline_engine_dict,
     command_line,
     load_average,
     machine,
     markdown_table,
+    measured_or_recorded,
     now,
     provenance,
-    read_json,
     spread,
     text_table,
     update_results,
     wait_for_quiet,
-    write_json,
 )
 
 POPULATION = 10_000
@@ -98,18 +98,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="3 fresh processes, 5 runs; RESULTS.md untouched")
-    parser.add_argument("--record-only", action="store_true",
-                        help="measure nothing: rewrite the RESULTS.md section from "
-                             "bench/out/bench_startup.json")
+    add_record_only(parser, "bench_startup")
     args = parser.parse_args(argv)
 
-    if args.record_only:
-        payload = read_json("bench_startup")
-    else:
-        payload = measure(processes=3 if args.quick else 11, runs=5 if args.quick else 21,
-                          quick=args.quick)
-        out = write_json("bench_startup" + ("-quick" if args.quick else ""), payload)
-        print(f"wrote {out}")
+    payload = measured_or_recorded(args, "bench_startup", lambda: measure(
+        processes=3 if args.quick else 11, runs=5 if args.quick else 21, quick=args.quick))
     report(payload, record=not args.quick)
     return payload
 

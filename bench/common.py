@@ -250,6 +250,24 @@ def read_json(name: str) -> dict:
     return json.loads((OUT_DIR / f"{name}.json").read_text())
 
 
+def add_record_only(parser, name: str, also: str = "") -> None:
+    """Adds --record-only: rewrite the RESULTS.md section (and `also`) from the last full run."""
+    parser.add_argument("--record-only", action="store_true",
+                        help=f"measure nothing: rewrite the RESULTS.md section{also} from "
+                             f"bench/out/{name}.json")
+
+
+def measured_or_recorded(args, name: str, measure: Callable[[], dict]) -> dict:
+    """The payload to report: with --record-only that of the last full run (bench/out/NAME.json);
+    else measure()'s, written to bench/out/NAME.json (NAME-quick.json with --quick)."""
+    if args.record_only:
+        return read_json(name)
+    payload = measure()
+    out = write_json(name + ("-quick" if args.quick else ""), payload)
+    print(f"wrote {out}")
+    return payload
+
+
 def update_results(name: str, markdown: str) -> None:
     """Replaces (or appends) the section of bench/RESULTS.md that belongs to `name`."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
