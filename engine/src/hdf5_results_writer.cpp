@@ -40,7 +40,7 @@ struct ResultsWriter::Impl {
   std::vector<Event> pending_events;  ///< taken from the simulation, not yet in the file
   std::vector<std::string> snapshot_columns;
   Appender segments, campaigns, channels, tiers;
-  std::vector<int> channel_of;  ///< channel index of each campaign
+  std::vector<std::int32_t> channel_of;  ///< channel index of each campaign (also /campaigns/channel)
   int n_channels = 0;
   Appender daily_day;
   std::vector<Appender> daily;
@@ -135,7 +135,7 @@ void check_earlier_events(const ResultsOptions& o, const std::string& path, int 
 /// Rows from .. to - 1 of the campaign table summed over each channel's
 /// campaigns: (rows, channels, CampaignKpi), row-major.
 std::vector<std::int64_t> channel_rows(const DailyTable<std::int64_t>& campaigns,
-                                       const std::vector<int>& channel_of, int n_channels, int from,
+                                       const std::vector<std::int32_t>& channel_of, int n_channels, int from,
                                        int to) {
   const auto columns = static_cast<std::size_t>(campaigns.columns());
   const auto per_day = static_cast<std::size_t>(n_channels) * columns;
@@ -178,13 +178,9 @@ void ResultsWriter::Impl::create(const Simulation& sim) {
 
   const int level = options.compression;
   Id camp = h5::create_group(c, root, "campaigns");
-  std::vector<std::int32_t> channel_index;
-  for (const auto& s : spec.campaigns) {
-    channel_index.push_back(s.channel);
-    channel_of.push_back(s.channel);
-  }
+  for (const auto& s : spec.campaigns) channel_of.push_back(s.channel);
   n_channels = static_cast<int>(spec.channels.size());
-  h5::write_array(c, camp.get(), "channel", channel_index.data(), {channel_index.size()}, {{}, level});
+  h5::write_array(c, camp.get(), "channel", channel_of.data(), {channel_of.size()}, {{}, level});
 
   Id kpis = h5::create_group(c, root, "kpis");
   const auto n_seg = static_cast<hsize_t>(spec.segments.size());

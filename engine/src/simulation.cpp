@@ -117,7 +117,9 @@ struct Simulation::Checks {
 struct Simulation::EventLog {
   bool on = false;
   detail::EventSampler sampler;
-  std::vector<Event> day_campaign;  ///< the day's events from campaign responses
+  /// The day's events from campaign responses, joined to `pending` only once
+  /// the contacts are whole (a stop during them leaves `pending` as it was).
+  std::vector<Event> day_campaign;
   std::vector<Event> pending;       ///< logged, not yet taken
   double share = 0.0;
 };

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <initializer_list>
-#include <iterator>
 #include <vector>
 
 #include <pybind11/numpy.h>
