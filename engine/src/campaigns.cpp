@@ -1,14 +1,11 @@
-// Campaign targeting, selection and contact. See campaigns.hpp.
+// Campaign planning and targeting. See campaigns.hpp; contacts: campaign_contact.cpp.
 #include "campaigns.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <numeric>
 
 #include "crmsim/rng.hpp"
 #include "flagged.hpp"
-#include "state_counts.hpp"
 #include "target_clones.hpp"
 
 namespace crmsim::detail {

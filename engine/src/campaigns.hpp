@@ -104,7 +104,6 @@ struct TargetingContext {
   const std::vector<SegmentRates>* rates = nullptr;
   const TierBounds* tiers = nullptr;
   double score_accuracy = 0.8;
-  int policy_window_days = 30;
 };
 
 /// Collects, for agents [begin, end), the candidates of each running campaign

@@ -474,7 +474,6 @@ void Simulation::step() {
     target.rates = &rates_;
     target.tiers = &camp.tiers;
     target.score_accuracy = spec_.analytics.score_accuracy;
-    target.policy_window_days = spec_.contact_policy.window_days;
     parallel_->for_each_chunk(agents_.size(), chunk,
                               [&](std::size_t c, std::size_t begin, std::size_t end) {
                                 auto& lists = camp.chunks[c].candidates;
