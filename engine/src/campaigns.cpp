@@ -46,23 +46,6 @@ double true_propensity(CampaignType type, const AgentArrays& a, std::size_t i,
   return 0.5;
 }
 
-bool trigger_fires(const TriggerSpec& t, const AgentArrays& a, std::size_t i, int day) {
-  const State s = a.state[i];
-  switch (t.kind) {
-    case TriggerKind::none:
-      return true;
-    case TriggerKind::tenure_day:
-      return is_customer(s) && day - a.acquired_day[i] == t.days;
-    case TriggerKind::entered_at_risk:
-      return s == State::at_risk && a.state_since[i] == day - 1;
-    case TriggerKind::lapsed_for_days:
-      return s == State::lapsed && day - a.state_since[i] == t.days;
-    case TriggerKind::no_purchase_for_days:
-      return is_customer(s) && day - a.last_purchase_day[i] == t.days;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::uint8_t default_target_states(CampaignType type) noexcept {
@@ -161,14 +144,24 @@ TierBounds derive_tier_bounds(const ScenarioSpec& spec, const std::vector<Segmen
 
 namespace {
 
-/// What the targeting pre-pass tests for one running campaign: the person is
-/// in one of `states` and, for a trigger, `column[i] == value`. It accepts
-/// everybody trigger_fires() accepts (and maybe more: target_agent decides).
+/// Whom a running campaign targets today by state and trigger: the person is
+/// in one of `states` and, for a trigger, `column[i] == value` (the day they
+/// were acquired, entered their state or last bought, against today less the
+/// trigger's days).
 struct TargetTest {
   std::uint8_t states = 0;
   const std::int32_t* column = nullptr;  ///< null: no trigger, the state decides
   std::int32_t value = 0;
+
+  bool passes(const AgentArrays& a, std::size_t i) const noexcept {
+    return ((states >> static_cast<unsigned>(a.state[i])) & 1u) != 0 &&
+           (column == nullptr || column[i] == value);
+  }
 };
+
+/// The test of campaign `p` on `day`: its target states, narrowed to those
+/// its trigger can pick (customers for tenure_day and no_purchase_for_days,
+/// at_risk for entered_at_risk, lapsed for lapsed_for_days).
 
 TargetTest target_test(const CampaignPlan& p, const AgentArrays& a, int day) {
   constexpr auto customers = static_cast<std::uint8_t>(bit(State::new_customer) | bit(State::active) |
@@ -190,13 +183,12 @@ TargetTest target_test(const CampaignPlan& p, const AgentArrays& a, int day) {
   return {p.state_mask, nullptr, 0};
 }
 
-/// The tests of today's running campaigns, those without a trigger joined
-/// into one (a state test), and so are triggers that test the same column
-/// against the same day.
-std::vector<TargetTest> target_tests(const TargetingContext& ctx, const AgentArrays& a) {
+/// The tests of `per_campaign` joined for the pre-pass: those without a
+/// trigger into one (a state test), and so are triggers that test the same
+/// column against the same day.
+std::vector<TargetTest> joined_tests(const std::vector<TargetTest>& per_campaign) {
   std::vector<TargetTest> tests;
-  for (int c : *ctx.running) {
-    const TargetTest t = target_test((*ctx.plans)[static_cast<std::size_t>(c)], a, ctx.day);
+  for (const TargetTest& t : per_campaign) {
     if (t.states == 0) continue;
     auto same = std::find_if(tests.begin(), tests.end(), [&](const TargetTest& u) {
       return u.column == t.column && (t.column == nullptr || u.value == t.value);
@@ -241,21 +233,20 @@ void select_targetable(const TargetTest* tests, std::size_t count, const AgentAr
 }
 
 /// Puts agent i on the candidate list of every running campaign it is
-/// eligible for today.
-void target_agent(const TargetingContext& ctx, const AgentArrays& a, std::size_t i,
-                  std::vector<std::vector<Candidate>>& out, Tally<std::int64_t>& tally) {
+/// eligible for today (tests[k]: running[k]'s state and trigger test).
+void target_agent(const TargetingContext& ctx, const std::vector<TargetTest>& tests,
+                  const AgentArrays& a, std::size_t i, std::vector<std::vector<Candidate>>& out,
+                  Tally<std::int64_t>& tally) {
   const auto& plans = *ctx.plans;
   const auto& running = *ctx.running;
-  const std::uint8_t state_bit = bit(a.state[i]);
   const int seg = a.segment[i];
   const SegmentRates& r = (*ctx.rates)[static_cast<std::size_t>(seg)];
   for (std::size_t k = 0; k < running.size(); ++k) {
     const CampaignPlan& p = plans[static_cast<std::size_t>(running[k])];
-    if (!(p.state_mask & state_bit) || !p.segment_ok[static_cast<std::size_t>(seg)]) continue;
+    if (!tests[k].passes(a, i) || !p.segment_ok[static_cast<std::size_t>(seg)]) continue;
     // Somebody still followed for this campaign's last contact is not
     // contacted again until that measurement window closes.
     if (a.assigned[i] == p.index + 1) continue;
-    if (!trigger_fires(p.trigger, a, i, ctx.day)) continue;
     const int tier = ctx.tiers->tier_of(seg, a.state[i] == State::developed, a.purchase_rate[i]);
     if (!p.tier_ok[static_cast<std::size_t>(tier)]) continue;
     // Holdout, score noise and tie-break depend on (seed, agent, campaign)
@@ -280,13 +271,19 @@ void target_agents(const TargetingContext& ctx, const AgentArrays& a, std::size_
   // Most people are in no state any running campaign targets (prospects,
   // for most campaigns), or not on the day a trigger picks: find the others
   // a block at a time, skip the rest eight at a time.
-  const std::vector<TargetTest> tests = target_tests(ctx, a);
+  std::vector<TargetTest> per_campaign;
+  for (int c : *ctx.running) {
+    per_campaign.push_back(target_test((*ctx.plans)[static_cast<std::size_t>(c)], a, ctx.day));
+  }
+  const std::vector<TargetTest> joined = joined_tests(per_campaign);
   constexpr std::size_t block = 256;
   alignas(8) std::uint8_t wanted[block];
   for (std::size_t first = begin; first < end; first += block) {
     const std::size_t n = std::min(block, end - first);
-    select_targetable(tests.data(), tests.size(), a, first, n, wanted);
-    for_each_flagged(wanted, n, [&](std::size_t k) { target_agent(ctx, a, first + k, out, tally); });
+    select_targetable(joined.data(), joined.size(), a, first, n, wanted);
+    for_each_flagged(wanted, n, [&](std::size_t k) {
+      target_agent(ctx, per_campaign, a, first + k, out, tally);
+    });
   }
 }
 
